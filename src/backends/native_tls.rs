@@ -1,0 +1,120 @@
+//! TLS through native-tls: SChannel on Windows, OpenSSL on Linux. native-tls does not report the
+//! negotiated version or cipher suite, so [`TlsInfo`] leaves those empty for this backend.
+
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+
+use native_tls::{Certificate, HandshakeError, Identity, Protocol, TlsConnector, TlsStream};
+
+use crate::error::{Error, Result};
+use crate::socket::TimedSocket;
+use crate::tls::{handshake_error, handshake_io_error, read_setting_file, subject_of_der, TlsInfo, TlsParams, TlsVersion};
+use crate::transport::Transport;
+
+/// A TLS connection through native-tls.
+pub struct NativeTlsTransport {
+    stream: TlsStream<TimedSocket>,
+}
+
+/// Runs the handshake over `socket` and returns the transport.
+pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Box<dyn Transport>> {
+    let connector = connector(params)?;
+    match connector.connect(&params.server_name, socket) {
+        Ok(stream) => Ok(Box::new(NativeTlsTransport { stream })),
+        Err(HandshakeError::WouldBlock(_)) => {
+            Err(handshake_io_error(peer, &io::Error::from(io::ErrorKind::TimedOut)))
+        }
+        Err(HandshakeError::Failure(e)) => Err(classify(peer, e)),
+    }
+}
+
+/// native-tls folds I/O failures into its own error type; recover time-outs and resets from
+/// its source chain, and treat the rest as TLS failures.
+fn classify(peer: &str, err: native_tls::Error) -> Error {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+    while let Some(e) = source {
+        if let Some(io_err) = e.downcast_ref::<io::Error>() {
+            return handshake_io_error(peer, io_err);
+        }
+        source = e.source();
+    }
+    handshake_error(peer, err)
+}
+
+fn connector(params: &TlsParams) -> Result<TlsConnector> {
+    let mut b = TlsConnector::builder();
+    b.min_protocol_version(Some(match params.min_version {
+        TlsVersion::Tls12 => Protocol::Tlsv12,
+        TlsVersion::Tls13 => Protocol::Tlsv13,
+    }));
+    b.danger_accept_invalid_certs(!params.verify);
+    b.danger_accept_invalid_hostnames(!params.verify);
+    if let (true, Some(path)) = (params.verify, &params.ca_file) {
+        let pem = read_setting_file(path, "ca_cert_path")?;
+        let certs = Certificate::stack_from_pem(&pem)
+            .map_err(|e| Error::argument("ca_cert_path", format!("{}: {e}", path.display())))?;
+        if certs.is_empty() {
+            return Err(Error::argument("ca_cert_path", format!("{} holds no PEM certificate", path.display())));
+        }
+        for cert in certs {
+            b.add_root_certificate(cert);
+        }
+    }
+    if let Some((cert_path, key_path)) = &params.client_identity {
+        let cert = read_setting_file(cert_path, "client_cert_path")?;
+        let key = read_setting_file(key_path, "client_key_path")?;
+        let identity = Identity::from_pkcs8(&cert, &key)
+            .map_err(|e| Error::argument("client_key_path", format!("{} (a PKCS#8 PEM key is needed): {e}", key_path.display())))?;
+        b.identity(identity);
+    }
+    let alpn: Vec<&str> = params.alpn.iter().map(String::as_str).collect();
+    b.request_alpns(&alpn);
+    b.build().map_err(|e| Error::argument("Tls", format!("TLS set-up failed: {e}")))
+}
+
+impl Read for NativeTlsTransport {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.read(buf)
+    }
+}
+
+impl Write for NativeTlsTransport {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+impl Transport for NativeTlsTransport {
+    fn socket(&self) -> &TimedSocket {
+        self.stream.get_ref()
+    }
+
+    fn socket_mut(&mut self) -> &mut TimedSocket {
+        self.stream.get_mut()
+    }
+
+    fn tls_info(&self) -> Option<TlsInfo> {
+        Some(TlsInfo {
+            backend: "native-tls",
+            version: None,
+            cipher: None,
+            alpn: self.stream.negotiated_alpn().ok().flatten().map(|p| String::from_utf8_lossy(&p).into_owned()),
+            peer_subject: self
+                .stream
+                .peer_certificate()
+                .ok()
+                .flatten()
+                .and_then(|c| c.to_der().ok())
+                .and_then(|der| subject_of_der(&der)),
+        })
+    }
+
+    fn shutdown(&mut self) -> io::Result<()> {
+        let notified = self.stream.shutdown();
+        self.stream.get_ref().shutdown(Shutdown::Write).and(notified)
+    }
+}

@@ -1,0 +1,158 @@
+//! TLS through OpenSSL 3 (the `openssl` crate): the system's library, or a static one built from
+//! source with the `vendored-openssl` feature.
+
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+
+use openssl::ssl::{
+    HandshakeError, SslConnector, SslFiletype, SslMethod, SslOptions, SslStream, SslVerifyMode, SslVersion,
+};
+use openssl::x509::X509VerifyResult;
+
+use crate::error::{Error, Result};
+use crate::socket::TimedSocket;
+use crate::tls::{handshake_error, handshake_io_error, TlsInfo, TlsParams, TlsVersion};
+use crate::transport::Transport;
+
+/// A TLS connection through OpenSSL.
+pub struct OpensslTransport {
+    stream: SslStream<TimedSocket>,
+}
+
+/// Runs the handshake over `socket` and returns the transport.
+pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Box<dyn Transport>> {
+    let connector = connector(params)?;
+    let config = connector
+        .configure()
+        .map_err(|e| handshake_error(peer, e))?
+        .verify_hostname(params.verify)
+        .use_server_name_indication(true);
+    match config.connect(&params.server_name, socket) {
+        Ok(stream) => Ok(Box::new(OpensslTransport { stream })),
+        Err(HandshakeError::SetupFailure(e)) => Err(handshake_error(peer, e)),
+        Err(HandshakeError::WouldBlock(_)) => {
+            Err(handshake_io_error(peer, &io::Error::from(io::ErrorKind::TimedOut)))
+        }
+        Err(HandshakeError::Failure(mid)) => {
+            let verify = mid.ssl().verify_result();
+            let err = mid.error();
+            if verify != X509VerifyResult::OK {
+                Err(handshake_error(peer, verify_reason(verify)))
+            } else if let Some(io_err) = err.io_error() {
+                Err(handshake_io_error(peer, io_err))
+            } else if err.ssl_error().is_none() {
+                Err(handshake_io_error(peer, &io::Error::from(io::ErrorKind::UnexpectedEof)))
+            } else {
+                Err(handshake_error(peer, err))
+            }
+        }
+    }
+}
+
+fn connector(params: &TlsParams) -> Result<SslConnector> {
+    let setup = |e: openssl::error::ErrorStack| Error::argument("Tls", format!("OpenSSL set-up failed: {e}"));
+    let mut b = SslConnector::builder(SslMethod::tls_client()).map_err(setup)?;
+    let min = match params.min_version {
+        TlsVersion::Tls12 => SslVersion::TLS1_2,
+        TlsVersion::Tls13 => SslVersion::TLS1_3,
+    };
+    b.set_min_proto_version(Some(min)).map_err(setup)?;
+    // A peer that closes TCP without close_notify has still ended the stream.
+    b.set_options(SslOptions::IGNORE_UNEXPECTED_EOF);
+    if params.verify {
+        if let Some(path) = &params.ca_file {
+            crate::tls::read_setting_file(path, "ca_cert_path")?;
+            b.set_ca_file(path)
+                .map_err(|e| Error::argument("ca_cert_path", format!("{}: {e}", path.display())))?;
+        }
+    } else {
+        b.set_verify(SslVerifyMode::NONE);
+    }
+    if let Some((cert, key)) = &params.client_identity {
+        crate::tls::read_setting_file(cert, "client_cert_path")?;
+        crate::tls::read_setting_file(key, "client_key_path")?;
+        b.set_certificate_chain_file(cert)
+            .map_err(|e| Error::argument("client_cert_path", format!("{}: {e}", cert.display())))?;
+        b.set_private_key_file(key, SslFiletype::PEM)
+            .map_err(|e| Error::argument("client_key_path", format!("{}: {e}", key.display())))?;
+        b.check_private_key()
+            .map_err(|e| Error::argument("client_key_path", format!("the key does not match the certificate: {e}")))?;
+    }
+    if !params.alpn.is_empty() {
+        let mut wire = Vec::new();
+        for p in &params.alpn {
+            wire.push(p.len() as u8);
+            wire.extend_from_slice(p.as_bytes());
+        }
+        b.set_alpn_protos(&wire).map_err(|e| Error::argument("alpn", e))?;
+    }
+    Ok(b.build())
+}
+
+/// OpenSSL's verification failure, prefixed with the short reason where there is one.
+fn verify_reason(result: X509VerifyResult) -> String {
+    let reason = match result.as_raw() {
+        2 | 18 | 19 | 20 | 21 => Some("unknown issuer"),
+        9 | 10 => Some("expired"),
+        62 | 63 | 64 => Some("name mismatch"),
+        _ => None,
+    };
+    match reason {
+        Some(r) => format!("{r}: certificate verify failed: {}", result.error_string()),
+        None => format!("certificate verify failed: {}", result.error_string()),
+    }
+}
+
+impl Read for OpensslTransport {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.read(buf)
+    }
+}
+
+impl Write for OpensslTransport {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+impl Transport for OpensslTransport {
+    fn socket(&self) -> &TimedSocket {
+        self.stream.get_ref()
+    }
+
+    fn socket_mut(&mut self) -> &mut TimedSocket {
+        self.stream.get_mut()
+    }
+
+    fn tls_info(&self) -> Option<TlsInfo> {
+        let ssl = self.stream.ssl();
+        Some(TlsInfo {
+            backend: "openssl",
+            version: Some(ssl.version_str().to_string()),
+            cipher: ssl.current_cipher().map(|c| c.name().to_string()),
+            alpn: ssl.selected_alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
+            peer_subject: ssl.peer_certificate().map(|cert| {
+                cert.subject_name()
+                    .entries()
+                    .map(|e| {
+                        let key = e.object().nid().short_name().unwrap_or("?");
+                        let value = e.data().to_string().unwrap_or_default();
+                        format!("{key}={value}")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }),
+        })
+    }
+
+    fn shutdown(&mut self) -> io::Result<()> {
+        let notified = self.stream.shutdown().map(|_| ()).map_err(|e| {
+            e.into_io_error().unwrap_or_else(io::Error::other)
+        });
+        self.stream.get_ref().shutdown(Shutdown::Write).and(notified)
+    }
+}

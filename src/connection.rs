@@ -1,0 +1,187 @@
+//! [`Connection`]: one open connection with its read buffer, and [`process_request`], the
+//! connect-send-read-close round trip.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::connect::{ConnectOptions, Endpoint};
+use crate::deadline::Deadline;
+use crate::error::{Error, ErrorKind, Result};
+use crate::reader::{ReadBuffer, ReadEnd, ReadLimits, ReadOutcome};
+use crate::tls::TlsInfo;
+use crate::transport::Transport;
+
+/// How long closing may take to send close_notify and the FIN.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// An open TCP or TLS connection.
+pub struct Connection {
+    transport: Option<Box<dyn Transport>>,
+    buffer: ReadBuffer,
+    peer: String,
+    last_read_end: Option<ReadEnd>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("peer", &self.peer)
+            .field("open", &self.is_open())
+            .field("pending", &self.buffer.pending().len())
+            .finish()
+    }
+}
+
+impl Connection {
+    /// Connects to `endpoint`.
+    pub fn open(endpoint: &Endpoint, options: &ConnectOptions) -> Result<Connection> {
+        let transport = endpoint.connect(options)?;
+        Ok(Connection::from_transport(transport, endpoint.target.to_string()))
+    }
+
+    /// Wraps an established transport; `peer` names it in messages.
+    pub fn from_transport(transport: Box<dyn Transport>, peer: String) -> Connection {
+        Connection {
+            transport: Some(transport),
+            buffer: ReadBuffer::new(),
+            peer,
+            last_read_end: None,
+        }
+    }
+
+    /// Whether the connection is open (not closed by [`close`](Connection::close)).
+    pub fn is_open(&self) -> bool {
+        self.transport.is_some()
+    }
+
+    /// The server this connection was opened to, as given.
+    pub fn peer(&self) -> &str {
+        &self.peer
+    }
+
+    /// The socket address of the other end (the proxy, when connected through one).
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.transport.as_ref()?.peer_addr().ok()
+    }
+
+    /// The local socket address.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.transport.as_ref()?.local_addr().ok()
+    }
+
+    /// What TLS negotiated, or `None` for plain TCP or a closed connection.
+    pub fn tls_info(&self) -> Option<TlsInfo> {
+        self.transport.as_ref()?.tls_info()
+    }
+
+    /// Why the last read ended, if there was one.
+    pub fn last_read_end(&self) -> Option<ReadEnd> {
+        self.last_read_end
+    }
+
+    /// Bytes received and not yet returned by a read.
+    pub fn pending(&self) -> &[u8] {
+        self.buffer.pending()
+    }
+
+    fn transport(&mut self) -> Result<&mut Box<dyn Transport>> {
+        self.transport
+            .as_mut()
+            .ok_or_else(|| Error::new(ErrorKind::Closed, "the connection is closed"))
+    }
+
+    /// Sends all of `data` within `timeout` (`None` or zero: no limit).
+    pub fn send(&mut self, data: &[u8], timeout: Option<Duration>) -> Result<()> {
+        let context = format!("sending to {}", self.peer);
+        let transport = self.transport()?;
+        transport.set_write_deadline(Deadline::after(timeout));
+        transport
+            .write_all(data)
+            .and_then(|_| transport.flush())
+            .map_err(|e| Error::from_io(&e, &context))
+    }
+
+    /// Reads by the reading rules (see [`crate::reader`]). A read that ends on a timeout or EOF
+    /// returns what arrived; on an error the bytes received stay buffered for the next read.
+    pub fn read(&mut self, limits: &ReadLimits<'_>) -> Result<ReadOutcome> {
+        if let Err(e) = limits.validate() {
+            self.last_read_end = Some(ReadEnd::Error);
+            return Err(e);
+        }
+        let context = format!("reading from {}", self.peer);
+        let Some(transport) = self.transport.as_mut() else {
+            self.last_read_end = Some(ReadEnd::Error);
+            return Err(Error::new(ErrorKind::Closed, "the connection is closed"));
+        };
+        let result = self.buffer.read_until(transport.as_mut(), limits);
+        self.last_read_end = Some(result.as_ref().map_or(ReadEnd::Error, |o| o.end));
+        result.map_err(|e| Error::from_io(&e, &context))
+    }
+
+    /// Closes the connection: close_notify for TLS, then FIN. Closing a closed connection is a
+    /// no-op. Unread bytes are discarded.
+    pub fn close(&mut self) -> Result<()> {
+        if let Some(mut transport) = self.transport.take() {
+            transport.set_write_deadline(Deadline::after(Some(CLOSE_TIMEOUT)));
+            // The peer may already be gone; closing still succeeds.
+            let _ = transport.shutdown();
+        }
+        self.buffer.clear();
+        Ok(())
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        let _ = self.close();
+    }
+}
+
+/// A request/response round trip: what [`process_request`] does.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Where to connect.
+    pub endpoint: Endpoint,
+    /// What to send (may be empty: then nothing is sent).
+    pub data: Vec<u8>,
+    /// The marker that ends the answer; `\n` by default.
+    pub marker: Vec<u8>,
+    /// The most bytes to read; 0 (the default) means no limit.
+    pub max_size: usize,
+    /// The send time limit and the read idle timeout; 5 s by default.
+    pub timeout: Option<Duration>,
+    /// How to connect.
+    pub connect: ConnectOptions,
+}
+
+impl Request {
+    /// A request to `endpoint` with the seed's defaults: marker `\n`, no size limit, 5 s.
+    pub fn new(endpoint: Endpoint, data: Vec<u8>) -> Request {
+        Request {
+            endpoint,
+            data,
+            marker: b"\n".to_vec(),
+            max_size: 0,
+            timeout: Some(Duration::from_secs(5)),
+            connect: ConnectOptions::default(),
+        }
+    }
+}
+
+/// Connects, sends the data, reads until the marker (or the size limit, the timeout, EOF),
+/// closes, and returns the answer with why the read ended.
+pub fn process_request(request: &Request) -> Result<ReadOutcome> {
+    let limits = ReadLimits {
+        max_size: request.max_size,
+        marker: &request.marker,
+        idle_timeout: request.timeout,
+    };
+    limits.validate()?;
+    let mut conn = Connection::open(&request.endpoint, &request.connect)?;
+    if !request.data.is_empty() {
+        conn.send(&request.data, request.timeout)?;
+    }
+    let answer = conn.read(&limits)?;
+    conn.close()?;
+    Ok(answer)
+}

@@ -1,0 +1,57 @@
+//! # tcplink
+//!
+//! A TCP/TLS client for talking to devices and services over raw TCP, with or without TLS,
+//! directly or through a SOCKS4/4a, SOCKS5 or HTTP CONNECT proxy.
+//!
+//! - [`Transport`] is what every connection is: plain TCP ([`TimedSocket`]) or TLS through rustls,
+//!   OpenSSL or native-tls, chosen by Cargo features at build time (`rustls` by default,
+//!   `openssl`, `native-tls`, `vendored-openssl`) and by [`TlsSettings::backend`] at run time.
+//! - [`Endpoint::connect`] runs the connector chain (resolve, TCP connect over every address,
+//!   proxy handshake, TLS handshake) under one [`Deadline`].
+//! - [`Connection`] adds the generic reader ([`ReadBuffer`]): a read ends on the marker, the size
+//!   limit, an idle timeout, EOF or an error, and bytes after the marker or past the size limit
+//!   are kept for the next read.
+//! - Every failure is an [`Error`] with a stable [`ErrorKind`].
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use tcplink::{Connection, ConnectOptions, Endpoint, ReadLimits};
+//!
+//! let endpoint = Endpoint::parse("example.com:443", r#"{"use_tls": true}"#, "")?;
+//! let mut conn = Connection::open(&endpoint, &ConnectOptions::default())?;
+//! conn.send(b"HEAD / HTTP/1.0\r\nHost: example.com\r\n\r\n", Some(Duration::from_secs(5)))?;
+//! let answer = conn.read(&ReadLimits { marker: b"\r\n\r\n", idle_timeout: Some(Duration::from_secs(5)), ..Default::default() })?;
+//! println!("{} bytes, ended on {}", answer.data.len(), answer.end.as_str());
+//! # Ok::<(), tcplink::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+mod address;
+pub mod backends;
+mod connect;
+mod connection;
+mod deadline;
+mod error;
+pub mod proxy;
+pub mod reader;
+mod resolve;
+mod settings;
+mod socket;
+pub mod tls;
+mod transport;
+
+pub use address::HostPort;
+pub use connect::{ConnectOptions, Endpoint};
+pub use connection::{process_request, Connection, Request};
+pub use deadline::Deadline;
+pub use error::{Error, ErrorKind, Result};
+pub use reader::{ReadBuffer, ReadEnd, ReadLimits, ReadOutcome};
+pub use resolve::resolve;
+pub use settings::{ProxyKind, ProxySettings, Secret, TlsSettings};
+pub use socket::TimedSocket;
+pub use tls::{Backend, TlsInfo};
+pub use transport::{DeadlineRead, Transport};
+
+/// The version of this library.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
