@@ -22,13 +22,17 @@ impl HostPort {
         let bad = |why: &str| Error::argument(param, format!("{why} in address {text:?}"));
         let (host, port) = if let Some(rest) = text.strip_prefix('[') {
             let (host, after) = rest.split_once(']').ok_or_else(|| bad("missing ']'"))?;
-            let port = after.strip_prefix(':').ok_or_else(|| bad("missing ':port'"))?;
+            let port = after
+                .strip_prefix(':')
+                .ok_or_else(|| bad("missing ':port'"))?;
             if host.parse::<std::net::Ipv6Addr>().is_err() {
                 return Err(bad("not an IPv6 address inside brackets"));
             }
             (host, port)
         } else {
-            let (host, port) = text.rsplit_once(':').ok_or_else(|| bad("missing ':port'"))?;
+            let (host, port) = text
+                .rsplit_once(':')
+                .ok_or_else(|| bad("missing ':port'"))?;
             if host.contains(':') {
                 return Err(bad("an IPv6 address must be written as [addr]:port"));
             }
@@ -51,9 +55,15 @@ impl HostPort {
         let port = u16::try_from(port)
             .ok()
             .filter(|p| *p != 0)
-            .ok_or_else(|| Error::argument(param, format!("port {port} is out of range 1-65535")))?;
+            .ok_or_else(|| {
+                Error::argument(param, format!("port {port} is out of range 1-65535"))
+            })?;
         Ok(HostPort {
-            host: host.trim().trim_start_matches('[').trim_end_matches(']').to_string(),
+            host: host
+                .trim()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string(),
             port,
         })
     }
@@ -102,7 +112,18 @@ mod tests {
 
     #[test]
     fn rejects_bad_addresses_naming_the_parameter() {
-        for bad in ["", "host", "host:", ":80", "host:70000", "host:0", "host:x", "::1:80", "[::1]80", "[zz]:1"] {
+        for bad in [
+            "",
+            "host",
+            "host:",
+            ":80",
+            "host:70000",
+            "host:0",
+            "host:x",
+            "::1:80",
+            "[::1]80",
+            "[zz]:1",
+        ] {
             let err = HostPort::parse(bad, "Address").unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Argument, "{bad}");
             assert!(err.message().starts_with("Address:"), "{}", err.message());
@@ -116,8 +137,17 @@ mod tests {
     #[test]
     fn new_checks_the_port() {
         assert!(HostPort::new("h", 65535, "Port").is_ok());
-        assert_eq!(HostPort::new("h", 70000, "Port").unwrap_err().kind(), ErrorKind::Argument);
-        assert_eq!(HostPort::new("h", -1, "Port").unwrap_err().kind(), ErrorKind::Argument);
-        assert_eq!(HostPort::new("", 1, "Address").unwrap_err().kind(), ErrorKind::Argument);
+        assert_eq!(
+            HostPort::new("h", 70000, "Port").unwrap_err().kind(),
+            ErrorKind::Argument
+        );
+        assert_eq!(
+            HostPort::new("h", -1, "Port").unwrap_err().kind(),
+            ErrorKind::Argument
+        );
+        assert_eq!(
+            HostPort::new("", 1, "Address").unwrap_err().kind(),
+            ErrorKind::Argument
+        );
     }
 }

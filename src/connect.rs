@@ -86,7 +86,12 @@ impl Endpoint {
 }
 
 /// Resolves `hop` and connects to each of its addresses in turn until one accepts.
-fn tcp_connect(hop: &HostPort, deadline: Deadline, what: &str, options: &ConnectOptions) -> Result<TimedSocket> {
+fn tcp_connect(
+    hop: &HostPort,
+    deadline: Deadline,
+    what: &str,
+    options: &ConnectOptions,
+) -> Result<TimedSocket> {
     let addrs = resolve(hop, deadline, what)?;
     let mut failures = Vec::new();
     let mut timed_out = false;
@@ -102,8 +107,15 @@ fn tcp_connect(hop: &HostPort, deadline: Deadline, what: &str, options: &Connect
             }
         }
     }
-    let kind = if timed_out && deadline.expired() { ErrorKind::Timeout } else { ErrorKind::Connect };
-    Err(Error::new(kind, format!("cannot connect to {what} ({})", failures.join("; "))))
+    let kind = if timed_out && deadline.expired() {
+        ErrorKind::Timeout
+    } else {
+        ErrorKind::Connect
+    };
+    Err(Error::new(
+        kind,
+        format!("cannot connect to {what} ({})", failures.join("; ")),
+    ))
 }
 
 fn connect_one(addr: SocketAddr, deadline: Deadline) -> std::io::Result<TcpStream> {

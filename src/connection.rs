@@ -36,7 +36,10 @@ impl Connection {
     /// Connects to `endpoint`.
     pub fn open(endpoint: &Endpoint, options: &ConnectOptions) -> Result<Connection> {
         let transport = endpoint.connect(options)?;
-        Ok(Connection::from_transport(transport, endpoint.target.to_string()))
+        Ok(Connection::from_transport(
+            transport,
+            endpoint.target.to_string(),
+        ))
     }
 
     /// Wraps an established transport; `peer` names it in messages.

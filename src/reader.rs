@@ -260,10 +260,22 @@ mod tests {
         let mut src = Script::chunks(&[b"hel", b"lo\r", b"\nwor", b"ld"]);
         let mut buf = ReadBuffer::new();
         let first = buf.read_until(&mut src, &limits(0, b"\r\n")).unwrap();
-        assert_eq!(first, ReadOutcome { data: b"hello\r\n".to_vec(), end: ReadEnd::Marker });
+        assert_eq!(
+            first,
+            ReadOutcome {
+                data: b"hello\r\n".to_vec(),
+                end: ReadEnd::Marker
+            }
+        );
         assert_eq!(buf.pending(), b"wor");
         let second = buf.read_until(&mut src, &limits(0, b"\r\n")).unwrap();
-        assert_eq!(second, ReadOutcome { data: b"world".to_vec(), end: ReadEnd::Eof });
+        assert_eq!(
+            second,
+            ReadOutcome {
+                data: b"world".to_vec(),
+                end: ReadEnd::Eof
+            }
+        );
     }
 
     #[test]
@@ -282,11 +294,23 @@ mod tests {
         let mut src = Script::chunks(&[b"0123456789"]);
         let mut buf = ReadBuffer::new();
         let out = buf.read_until(&mut src, &limits(4, b"")).unwrap();
-        assert_eq!(out, ReadOutcome { data: b"0123".to_vec(), end: ReadEnd::Size });
+        assert_eq!(
+            out,
+            ReadOutcome {
+                data: b"0123".to_vec(),
+                end: ReadEnd::Size
+            }
+        );
         let out = buf.read_until(&mut src, &limits(4, b"")).unwrap();
         assert_eq!(out.data, b"4567");
         let out = buf.read_until(&mut src, &limits(4, b"")).unwrap();
-        assert_eq!(out, ReadOutcome { data: b"89".to_vec(), end: ReadEnd::Eof });
+        assert_eq!(
+            out,
+            ReadOutcome {
+                data: b"89".to_vec(),
+                end: ReadEnd::Eof
+            }
+        );
     }
 
     #[test]
@@ -294,9 +318,21 @@ mod tests {
         let mut src = Script::chunks(&[b"abcdef\n"]);
         let mut buf = ReadBuffer::new();
         let out = buf.read_until(&mut src, &limits(6, b"\n")).unwrap();
-        assert_eq!(out, ReadOutcome { data: b"abcdef".to_vec(), end: ReadEnd::Size });
+        assert_eq!(
+            out,
+            ReadOutcome {
+                data: b"abcdef".to_vec(),
+                end: ReadEnd::Size
+            }
+        );
         let out = buf.read_until(&mut src, &limits(6, b"\n")).unwrap();
-        assert_eq!(out, ReadOutcome { data: b"\n".to_vec(), end: ReadEnd::Marker });
+        assert_eq!(
+            out,
+            ReadOutcome {
+                data: b"\n".to_vec(),
+                end: ReadEnd::Marker
+            }
+        );
     }
 
     #[test]
@@ -304,7 +340,13 @@ mod tests {
         let mut src = Script::chunks(&[b"abc\nrest"]);
         let mut buf = ReadBuffer::new();
         let out = buf.read_until(&mut src, &limits(4, b"\n")).unwrap();
-        assert_eq!(out, ReadOutcome { data: b"abc\n".to_vec(), end: ReadEnd::Marker });
+        assert_eq!(
+            out,
+            ReadOutcome {
+                data: b"abc\n".to_vec(),
+                end: ReadEnd::Marker
+            }
+        );
     }
 
     #[test]
@@ -317,12 +359,24 @@ mod tests {
         ]));
         let mut buf = ReadBuffer::new();
         let out = buf.read_until(&mut src, &limits(0, b"\n")).unwrap();
-        assert_eq!(out, ReadOutcome { data: b"part".to_vec(), end: ReadEnd::Timeout });
+        assert_eq!(
+            out,
+            ReadOutcome {
+                data: b"part".to_vec(),
+                end: ReadEnd::Timeout
+            }
+        );
         let err = buf.read_until(&mut src, &limits(0, b"\n")).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::ConnectionReset);
         assert_eq!(buf.pending(), b"more");
         let out = buf.read_until(&mut src, &limits(0, b"\n")).unwrap();
-        assert_eq!(out, ReadOutcome { data: b"more".to_vec(), end: ReadEnd::Eof });
+        assert_eq!(
+            out,
+            ReadOutcome {
+                data: b"more".to_vec(),
+                end: ReadEnd::Eof
+            }
+        );
     }
 
     #[test]

@@ -54,7 +54,10 @@ mod tests {
     #[test]
     fn literals_need_no_lookup() {
         let t = HostPort::parse("[::1]:80", "a").unwrap();
-        assert_eq!(resolve(&t, Deadline::NONE, "x").unwrap(), vec!["[::1]:80".parse().unwrap()]);
+        assert_eq!(
+            resolve(&t, Deadline::NONE, "x").unwrap(),
+            vec!["[::1]:80".parse().unwrap()]
+        );
     }
 
     #[test]
@@ -68,7 +71,10 @@ mod tests {
     fn unknown_names_are_resolve_errors() {
         let t = HostPort::parse("no-such-host.invalid:80", "a").unwrap();
         let err = resolve(&t, Deadline::after_ms(10_000), "no-such-host.invalid:80").unwrap_err();
-        assert!(matches!(err.kind(), ErrorKind::Resolve | ErrorKind::Timeout));
+        assert!(matches!(
+            err.kind(),
+            ErrorKind::Resolve | ErrorKind::Timeout
+        ));
         assert!(err.message().contains("no-such-host.invalid"));
     }
 }

@@ -20,26 +20,50 @@ pub struct TlsSettings {
     #[serde(default)]
     pub accept_invalid_certs: bool,
     /// A PEM file of CA certificates trusted in addition to the system's roots.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "non_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "non_empty"
+    )]
     pub ca_cert_path: Option<String>,
     /// A PEM file with the client certificate chain, for mutual TLS.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "non_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "non_empty"
+    )]
     pub client_cert_path: Option<String>,
     /// A PEM file with the client's private key, for mutual TLS.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "non_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "non_empty"
+    )]
     pub client_key_path: Option<String>,
     /// The name to send as SNI and to verify the certificate against, instead of the host.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "non_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "non_empty"
+    )]
     pub server_name: Option<String>,
     /// ALPN protocols to offer, most preferred first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alpn: Vec<String>,
     /// The lowest TLS version to accept: `"1.2"` (the default) or `"1.3"`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "non_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "non_empty"
+    )]
     pub min_version: Option<String>,
     /// The TLS backend: `"rustls"`, `"openssl"` or `"native-tls"`; the default is the first
     /// compiled in, in that order.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "non_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "non_empty"
+    )]
     pub backend: Option<String>,
 }
 
@@ -48,7 +72,9 @@ fn yes() -> bool {
 }
 
 /// Reads an optional string, treating `""` and `null` as absent.
-fn non_empty<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
+fn non_empty<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<String>, D::Error> {
     let value: Option<String> = Option::deserialize(d)?;
     Ok(value.filter(|s| !s.trim().is_empty()))
 }
@@ -149,7 +175,11 @@ pub struct ProxySettings {
     #[serde(default = "socks5")]
     pub proxy_type: ProxyKind,
     /// The user name, if the proxy needs one.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "non_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "non_empty"
+    )]
     pub login: Option<String>,
     /// The password, if the proxy needs one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -205,7 +235,12 @@ impl ProxySettings {
     pub fn describe(&self) -> String {
         match self.endpoint() {
             Ok(ep) => format!("{} proxy {ep}", self.proxy_type.as_str()),
-            Err(_) => format!("{} proxy {}:{}", self.proxy_type.as_str(), self.server, self.port),
+            Err(_) => format!(
+                "{} proxy {}:{}",
+                self.proxy_type.as_str(),
+                self.server,
+                self.port
+            ),
         }
     }
 }
@@ -218,7 +253,10 @@ mod tests {
     #[test]
     fn empty_or_disabled_tls_means_plain() {
         assert_eq!(TlsSettings::from_json("").unwrap(), None);
-        assert_eq!(TlsSettings::from_json(r#"{"use_tls": false}"#).unwrap(), None);
+        assert_eq!(
+            TlsSettings::from_json(r#"{"use_tls": false}"#).unwrap(),
+            None
+        );
     }
 
     #[test]
@@ -227,8 +265,12 @@ mod tests {
         let parsed = TlsSettings::from_json(&json).unwrap().unwrap();
         assert!(parsed.use_tls && parsed.accept_invalid_certs);
         assert_eq!(parsed.ca_cert_path.as_deref(), Some("/tmp/ca.pem"));
-        let v: serde_json::Value = serde_json::from_str(&TlsSettings::seed(false, "").to_json()).unwrap();
-        assert_eq!(v, serde_json::json!({"use_tls": true, "accept_invalid_certs": false}));
+        let v: serde_json::Value =
+            serde_json::from_str(&TlsSettings::seed(false, "").to_json()).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"use_tls": true, "accept_invalid_certs": false})
+        );
     }
 
     #[test]
@@ -250,7 +292,10 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::Argument);
         assert!(err.message().contains("verify_peer"), "{}", err.message());
         assert!(err.message().starts_with("Tls:"));
-        assert_eq!(TlsSettings::from_json("{").unwrap_err().kind(), ErrorKind::Argument);
+        assert_eq!(
+            TlsSettings::from_json("{").unwrap_err().kind(),
+            ErrorKind::Argument
+        );
         let err = ProxySettings::from_json(r#"{"server":"h","port":1,"passwd":"x"}"#).unwrap_err();
         assert!(err.message().contains("passwd"));
     }
@@ -265,8 +310,19 @@ mod tests {
         let err = ProxySettings::from_json(r#"{"server":"h","port":70000}"#).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Argument);
         assert!(err.message().contains("70000"));
-        assert_eq!(ProxySettings::from_json(r#"{"server":"h","port":1}"#).unwrap().unwrap().proxy_type, ProxyKind::Socks5);
-        assert_eq!(ProxySettings::new("h", 1, "ftp", "", "").unwrap_err().kind(), ErrorKind::Argument);
+        assert_eq!(
+            ProxySettings::from_json(r#"{"server":"h","port":1}"#)
+                .unwrap()
+                .unwrap()
+                .proxy_type,
+            ProxyKind::Socks5
+        );
+        assert_eq!(
+            ProxySettings::new("h", 1, "ftp", "", "")
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Argument
+        );
     }
 
     #[test]

@@ -83,14 +83,16 @@ fn timeout_for(deadline: Deadline) -> io::Result<Option<std::time::Duration>> {
 
 impl Read for TimedSocket {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.stream.set_read_timeout(timeout_for(self.read_deadline)?)?;
+        self.stream
+            .set_read_timeout(timeout_for(self.read_deadline)?)?;
         self.stream.read(buf)
     }
 }
 
 impl Write for TimedSocket {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.stream.set_write_timeout(timeout_for(self.write_deadline)?)?;
+        self.stream
+            .set_write_timeout(timeout_for(self.write_deadline)?)?;
         self.stream.write(buf)
     }
 

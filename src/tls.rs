@@ -58,7 +58,10 @@ impl Backend {
 
     /// The backends this build contains, the default first.
     pub fn compiled() -> Vec<Backend> {
-        Backend::ALL.into_iter().filter(|b| b.is_compiled()).collect()
+        Backend::ALL
+            .into_iter()
+            .filter(|b| b.is_compiled())
+            .collect()
     }
 
     /// The backend used when the settings name none.
@@ -74,12 +77,19 @@ impl Backend {
             .into_iter()
             .find(|b| b.name() == wanted || (wanted == "nativetls" && *b == Backend::NativeTls))
             .ok_or_else(|| {
-                Error::argument("backend", format!("unknown TLS backend {name:?} (known: rustls, openssl, native-tls)"))
+                Error::argument(
+                    "backend",
+                    format!("unknown TLS backend {name:?} (known: rustls, openssl, native-tls)"),
+                )
             })?;
         if !backend.is_compiled() {
             return Err(Error::argument(
                 "backend",
-                format!("TLS backend {:?} is not compiled into this build (available: {})", backend.name(), compiled_names()),
+                format!(
+                    "TLS backend {:?} is not compiled into this build (available: {})",
+                    backend.name(),
+                    compiled_names()
+                ),
             ));
         }
         Ok(backend)
@@ -165,21 +175,40 @@ impl TlsParams {
             None | Some("1.2") | Some("TLSv1.2") => TlsVersion::Tls12,
             Some("1.3") | Some("TLSv1.3") => TlsVersion::Tls13,
             Some(other) => {
-                return Err(Error::argument("min_version", format!("{other:?} is not supported (use \"1.2\" or \"1.3\")")))
+                return Err(Error::argument(
+                    "min_version",
+                    format!("{other:?} is not supported (use \"1.2\" or \"1.3\")"),
+                ))
             }
         };
         let client_identity = match (&settings.client_cert_path, &settings.client_key_path) {
             (Some(cert), Some(key)) => Some((PathBuf::from(cert), PathBuf::from(key))),
             (None, None) => None,
-            (Some(_), None) => return Err(Error::argument("client_key_path", "a client certificate needs its key")),
-            (None, Some(_)) => return Err(Error::argument("client_cert_path", "a client key needs its certificate")),
+            (Some(_), None) => {
+                return Err(Error::argument(
+                    "client_key_path",
+                    "a client certificate needs its key",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(Error::argument(
+                    "client_cert_path",
+                    "a client key needs its certificate",
+                ))
+            }
         };
         if let Some(bad) = settings.alpn.iter().find(|p| p.is_empty() || p.len() > 255) {
-            return Err(Error::argument("alpn", format!("protocol name {bad:?} must be 1 to 255 bytes")));
+            return Err(Error::argument(
+                "alpn",
+                format!("protocol name {bad:?} must be 1 to 255 bytes"),
+            ));
         }
         Ok(TlsParams {
             backend,
-            server_name: settings.server_name.clone().unwrap_or_else(|| target.host.clone()),
+            server_name: settings
+                .server_name
+                .clone()
+                .unwrap_or_else(|| target.host.clone()),
             verify: !settings.accept_invalid_certs,
             ca_file: settings.ca_cert_path.as_ref().map(PathBuf::from),
             client_identity,
@@ -191,7 +220,11 @@ impl TlsParams {
 
 /// Runs the TLS handshake over `socket` (bounded by its deadlines) with the chosen backend.
 /// `peer` names the server in messages.
-pub fn handshake(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Box<dyn Transport>> {
+pub fn handshake(
+    socket: TimedSocket,
+    params: &TlsParams,
+    peer: &str,
+) -> Result<Box<dyn Transport>> {
     #[allow(unreachable_patterns)]
     match params.backend {
         #[cfg(feature = "rustls")]
@@ -202,28 +235,38 @@ pub fn handshake(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<
         Backend::NativeTls => crate::backends::native_tls::connect(socket, params, peer),
         other => {
             drop((socket, peer));
-            Err(Error::argument("backend", format!("TLS backend {other} is not compiled into this build")))
+            Err(Error::argument(
+                "backend",
+                format!("TLS backend {other} is not compiled into this build"),
+            ))
         }
     }
 }
 
 /// Reads a file named by the TLS setting `param`; failure is an argument error naming both.
 pub fn read_setting_file(path: &std::path::Path, param: &str) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::argument(param, format!("cannot read {}: {e}", path.display())))
+    std::fs::read(path)
+        .map_err(|e| Error::argument(param, format!("cannot read {}: {e}", path.display())))
 }
 
 /// The short reason for a rejected certificate found in a backend's error text: `unknown
 /// issuer`, `expired` or `name mismatch`.
 pub fn certificate_reason(text: &str) -> Option<&'static str> {
     let t = text.to_ascii_lowercase();
-    if t.contains("self-signed") || t.contains("self signed") || t.contains("unknown issuer")
-        || t.contains("unknownissuer") || t.contains("local issuer") || t.contains("not trusted")
+    if t.contains("self-signed")
+        || t.contains("self signed")
+        || t.contains("unknown issuer")
+        || t.contains("unknownissuer")
+        || t.contains("local issuer")
+        || t.contains("not trusted")
         || t.contains("unable to get issuer")
     {
         Some("unknown issuer")
     } else if t.contains("expired") || t.contains("not yet valid") || t.contains("notvalidyet") {
         Some("expired")
-    } else if t.contains("mismatch") || t.contains("not valid for name") || t.contains("notvalidforname")
+    } else if t.contains("mismatch")
+        || t.contains("not valid for name")
+        || t.contains("notvalidforname")
         || t.contains("principal name is incorrect")
     {
         Some("name mismatch")
@@ -236,7 +279,9 @@ pub fn certificate_reason(text: &str) -> Option<&'static str> {
 pub fn handshake_error(peer: &str, detail: impl fmt::Display) -> Error {
     let detail = detail.to_string();
     let message = match certificate_reason(&detail) {
-        Some(reason) => format!("TLS handshake with {peer} failed: certificate rejected ({reason}): {detail}"),
+        Some(reason) => {
+            format!("TLS handshake with {peer} failed: certificate rejected ({reason}): {detail}")
+        }
         None => format!("TLS handshake with {peer} failed: {detail}"),
     };
     Error::new(ErrorKind::Tls, message)
@@ -248,7 +293,10 @@ pub fn handshake_io_error(peer: &str, err: &std::io::Error) -> Error {
     let e = Error::from_io(err, &format!("TLS handshake with {peer}"));
     match e.kind() {
         ErrorKind::Timeout => e,
-        ErrorKind::Closed => Error::new(ErrorKind::Tls, format!("TLS handshake with {peer} failed: the peer closed the connection ({err})")),
+        ErrorKind::Closed => Error::new(
+            ErrorKind::Tls,
+            format!("TLS handshake with {peer} failed: the peer closed the connection ({err})"),
+        ),
         _ => handshake_error(peer, err),
     }
 }
@@ -267,10 +315,22 @@ mod tests {
 
     #[test]
     fn certificate_reasons_are_recognised() {
-        assert_eq!(certificate_reason("invalid peer certificate: UnknownIssuer"), Some("unknown issuer"));
-        assert_eq!(certificate_reason("certificate verify failed (self-signed certificate)"), Some("unknown issuer"));
-        assert_eq!(certificate_reason("certificate has expired"), Some("expired"));
-        assert_eq!(certificate_reason("hostname mismatch"), Some("name mismatch"));
+        assert_eq!(
+            certificate_reason("invalid peer certificate: UnknownIssuer"),
+            Some("unknown issuer")
+        );
+        assert_eq!(
+            certificate_reason("certificate verify failed (self-signed certificate)"),
+            Some("unknown issuer")
+        );
+        assert_eq!(
+            certificate_reason("certificate has expired"),
+            Some("expired")
+        );
+        assert_eq!(
+            certificate_reason("hostname mismatch"),
+            Some("name mismatch")
+        );
         assert_eq!(certificate_reason("handshake failure"), None);
     }
 
@@ -284,24 +344,45 @@ mod tests {
                 assert!(e.message().contains("not compiled"));
             }
         }
-        assert_eq!(Backend::from_name("gnutls").unwrap_err().kind(), ErrorKind::Argument);
-        assert_eq!(Backend::default_compiled(), Backend::compiled().first().copied());
+        assert_eq!(
+            Backend::from_name("gnutls").unwrap_err().kind(),
+            ErrorKind::Argument
+        );
+        assert_eq!(
+            Backend::default_compiled(),
+            Backend::compiled().first().copied()
+        );
     }
 
     #[test]
     fn params_check_version_and_identity() {
         let target = HostPort::parse("example.com:443", "a").unwrap();
-        let mut s = TlsSettings { use_tls: true, ..Default::default() };
+        let mut s = TlsSettings {
+            use_tls: true,
+            ..Default::default()
+        };
         if Backend::default_compiled().is_none() {
-            assert_eq!(TlsParams::new(&s, &target).unwrap_err().kind(), ErrorKind::Argument);
+            assert_eq!(
+                TlsParams::new(&s, &target).unwrap_err().kind(),
+                ErrorKind::Argument
+            );
             return;
         }
         let p = TlsParams::new(&s, &target).unwrap();
-        assert_eq!((p.server_name.as_str(), p.verify, p.min_version), ("example.com", true, TlsVersion::Tls12));
+        assert_eq!(
+            (p.server_name.as_str(), p.verify, p.min_version),
+            ("example.com", true, TlsVersion::Tls12)
+        );
         s.min_version = Some("1.1".into());
-        assert!(TlsParams::new(&s, &target).unwrap_err().message().contains("min_version"));
+        assert!(TlsParams::new(&s, &target)
+            .unwrap_err()
+            .message()
+            .contains("min_version"));
         s.min_version = Some("1.3".into());
         s.client_cert_path = Some("c.pem".into());
-        assert!(TlsParams::new(&s, &target).unwrap_err().message().contains("client_key_path"));
+        assert!(TlsParams::new(&s, &target)
+            .unwrap_err()
+            .message()
+            .contains("client_key_path"));
     }
 }

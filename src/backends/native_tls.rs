@@ -8,7 +8,10 @@ use native_tls::{Certificate, HandshakeError, Identity, Protocol, TlsConnector, 
 
 use crate::error::{Error, Result};
 use crate::socket::TimedSocket;
-use crate::tls::{handshake_error, handshake_io_error, read_setting_file, subject_of_der, TlsInfo, TlsParams, TlsVersion};
+use crate::tls::{
+    handshake_error, handshake_io_error, read_setting_file, subject_of_der, TlsInfo, TlsParams,
+    TlsVersion,
+};
 use crate::transport::Transport;
 
 /// A TLS connection through native-tls.
@@ -21,9 +24,10 @@ pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Bo
     let connector = connector(params)?;
     match connector.connect(&params.server_name, socket) {
         Ok(stream) => Ok(Box::new(NativeTlsTransport { stream })),
-        Err(HandshakeError::WouldBlock(_)) => {
-            Err(handshake_io_error(peer, &io::Error::from(io::ErrorKind::TimedOut)))
-        }
+        Err(HandshakeError::WouldBlock(_)) => Err(handshake_io_error(
+            peer,
+            &io::Error::from(io::ErrorKind::TimedOut),
+        )),
         Err(HandshakeError::Failure(e)) => Err(classify(peer, e)),
     }
 }
@@ -54,7 +58,10 @@ fn connector(params: &TlsParams) -> Result<TlsConnector> {
         let certs = Certificate::stack_from_pem(&pem)
             .map_err(|e| Error::argument("ca_cert_path", format!("{}: {e}", path.display())))?;
         if certs.is_empty() {
-            return Err(Error::argument("ca_cert_path", format!("{} holds no PEM certificate", path.display())));
+            return Err(Error::argument(
+                "ca_cert_path",
+                format!("{} holds no PEM certificate", path.display()),
+            ));
         }
         for cert in certs {
             b.add_root_certificate(cert);
@@ -63,13 +70,18 @@ fn connector(params: &TlsParams) -> Result<TlsConnector> {
     if let Some((cert_path, key_path)) = &params.client_identity {
         let cert = read_setting_file(cert_path, "client_cert_path")?;
         let key = read_setting_file(key_path, "client_key_path")?;
-        let identity = Identity::from_pkcs8(&cert, &key)
-            .map_err(|e| Error::argument("client_key_path", format!("{} (a PKCS#8 PEM key is needed): {e}", key_path.display())))?;
+        let identity = Identity::from_pkcs8(&cert, &key).map_err(|e| {
+            Error::argument(
+                "client_key_path",
+                format!("{} (a PKCS#8 PEM key is needed): {e}", key_path.display()),
+            )
+        })?;
         b.identity(identity);
     }
     let alpn: Vec<&str> = params.alpn.iter().map(String::as_str).collect();
     b.request_alpns(&alpn);
-    b.build().map_err(|e| Error::argument("Tls", format!("TLS set-up failed: {e}")))
+    b.build()
+        .map_err(|e| Error::argument("Tls", format!("TLS set-up failed: {e}")))
 }
 
 impl Read for NativeTlsTransport {
@@ -102,7 +114,12 @@ impl Transport for NativeTlsTransport {
             backend: "native-tls",
             version: None,
             cipher: None,
-            alpn: self.stream.negotiated_alpn().ok().flatten().map(|p| String::from_utf8_lossy(&p).into_owned()),
+            alpn: self
+                .stream
+                .negotiated_alpn()
+                .ok()
+                .flatten()
+                .map(|p| String::from_utf8_lossy(&p).into_owned()),
             peer_subject: self
                 .stream
                 .peer_certificate()
@@ -115,6 +132,9 @@ impl Transport for NativeTlsTransport {
 
     fn shutdown(&mut self) -> io::Result<()> {
         let notified = self.stream.shutdown();
-        self.stream.get_ref().shutdown(Shutdown::Write).and(notified)
+        self.stream
+            .get_ref()
+            .shutdown(Shutdown::Write)
+            .and(notified)
     }
 }

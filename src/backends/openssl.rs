@@ -5,7 +5,8 @@ use std::io::{self, Read, Write};
 use std::net::Shutdown;
 
 use openssl::ssl::{
-    HandshakeError, SslConnector, SslFiletype, SslMethod, SslOptions, SslStream, SslVerifyMode, SslVersion,
+    HandshakeError, SslConnector, SslFiletype, SslMethod, SslOptions, SslStream, SslVerifyMode,
+    SslVersion,
 };
 use openssl::x509::X509VerifyResult;
 
@@ -30,9 +31,10 @@ pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Bo
     match config.connect(&params.server_name, socket) {
         Ok(stream) => Ok(Box::new(OpensslTransport { stream })),
         Err(HandshakeError::SetupFailure(e)) => Err(handshake_error(peer, e)),
-        Err(HandshakeError::WouldBlock(_)) => {
-            Err(handshake_io_error(peer, &io::Error::from(io::ErrorKind::TimedOut)))
-        }
+        Err(HandshakeError::WouldBlock(_)) => Err(handshake_io_error(
+            peer,
+            &io::Error::from(io::ErrorKind::TimedOut),
+        )),
         Err(HandshakeError::Failure(mid)) => {
             let verify = mid.ssl().verify_result();
             let err = mid.error();
@@ -41,7 +43,10 @@ pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Bo
             } else if let Some(io_err) = err.io_error() {
                 Err(handshake_io_error(peer, io_err))
             } else if err.ssl_error().is_none() {
-                Err(handshake_io_error(peer, &io::Error::from(io::ErrorKind::UnexpectedEof)))
+                Err(handshake_io_error(
+                    peer,
+                    &io::Error::from(io::ErrorKind::UnexpectedEof),
+                ))
             } else {
                 Err(handshake_error(peer, err))
             }
@@ -50,7 +55,9 @@ pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Bo
 }
 
 fn connector(params: &TlsParams) -> Result<SslConnector> {
-    let setup = |e: openssl::error::ErrorStack| Error::argument("Tls", format!("OpenSSL set-up failed: {e}"));
+    let setup = |e: openssl::error::ErrorStack| {
+        Error::argument("Tls", format!("OpenSSL set-up failed: {e}"))
+    };
     let mut b = SslConnector::builder(SslMethod::tls_client()).map_err(setup)?;
     let min = match params.min_version {
         TlsVersion::Tls12 => SslVersion::TLS1_2,
@@ -75,8 +82,12 @@ fn connector(params: &TlsParams) -> Result<SslConnector> {
             .map_err(|e| Error::argument("client_cert_path", format!("{}: {e}", cert.display())))?;
         b.set_private_key_file(key, SslFiletype::PEM)
             .map_err(|e| Error::argument("client_key_path", format!("{}: {e}", key.display())))?;
-        b.check_private_key()
-            .map_err(|e| Error::argument("client_key_path", format!("the key does not match the certificate: {e}")))?;
+        b.check_private_key().map_err(|e| {
+            Error::argument(
+                "client_key_path",
+                format!("the key does not match the certificate: {e}"),
+            )
+        })?;
     }
     if !params.alpn.is_empty() {
         let mut wire = Vec::new();
@@ -84,18 +95,41 @@ fn connector(params: &TlsParams) -> Result<SslConnector> {
             wire.push(p.len() as u8);
             wire.extend_from_slice(p.as_bytes());
         }
-        b.set_alpn_protos(&wire).map_err(|e| Error::argument("alpn", e))?;
+        b.set_alpn_protos(&wire)
+            .map_err(|e| Error::argument("alpn", e))?;
     }
     Ok(b.build())
 }
 
+// X509_V_ERR_* codes (openssl/x509_vfy.h) grouped by the reason users are told.
+const UNKNOWN_ISSUER: [i32; 5] = [
+    2,  // UNABLE_TO_GET_ISSUER_CERT
+    18, // DEPTH_ZERO_SELF_SIGNED_CERT
+    19, // SELF_SIGNED_CERT_IN_CHAIN
+    20, // UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+    21, // UNABLE_TO_VERIFY_LEAF_SIGNATURE
+];
+const EXPIRED: [i32; 2] = [
+    9,  // CERT_NOT_YET_VALID
+    10, // CERT_HAS_EXPIRED
+];
+const NAME_MISMATCH: [i32; 3] = [
+    62, // HOSTNAME_MISMATCH
+    63, // EMAIL_MISMATCH
+    64, // IP_ADDRESS_MISMATCH
+];
+
 /// OpenSSL's verification failure, prefixed with the short reason where there is one.
 fn verify_reason(result: X509VerifyResult) -> String {
-    let reason = match result.as_raw() {
-        2 | 18 | 19 | 20 | 21 => Some("unknown issuer"),
-        9 | 10 => Some("expired"),
-        62 | 63 | 64 => Some("name mismatch"),
-        _ => None,
+    let code = result.as_raw();
+    let reason = if UNKNOWN_ISSUER.contains(&code) {
+        Some("unknown issuer")
+    } else if EXPIRED.contains(&code) {
+        Some("expired")
+    } else if NAME_MISMATCH.contains(&code) {
+        Some("name mismatch")
+    } else {
+        None
     };
     match reason {
         Some(r) => format!("{r}: certificate verify failed: {}", result.error_string()),
@@ -134,7 +168,9 @@ impl Transport for OpensslTransport {
             backend: "openssl",
             version: Some(ssl.version_str().to_string()),
             cipher: ssl.current_cipher().map(|c| c.name().to_string()),
-            alpn: ssl.selected_alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
+            alpn: ssl
+                .selected_alpn_protocol()
+                .map(|p| String::from_utf8_lossy(p).into_owned()),
             peer_subject: ssl.peer_certificate().map(|cert| {
                 cert.subject_name()
                     .entries()
@@ -150,9 +186,14 @@ impl Transport for OpensslTransport {
     }
 
     fn shutdown(&mut self) -> io::Result<()> {
-        let notified = self.stream.shutdown().map(|_| ()).map_err(|e| {
-            e.into_io_error().unwrap_or_else(io::Error::other)
-        });
-        self.stream.get_ref().shutdown(Shutdown::Write).and(notified)
+        let notified = self
+            .stream
+            .shutdown()
+            .map(|_| ())
+            .map_err(|e| e.into_io_error().unwrap_or_else(io::Error::other));
+        self.stream
+            .get_ref()
+            .shutdown(Shutdown::Write)
+            .and(notified)
     }
 }

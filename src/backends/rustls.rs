@@ -12,11 +12,16 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::{self, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme, StreamOwned};
+use rustls::{
+    ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
+    StreamOwned,
+};
 
 use crate::error::{Error, Result};
 use crate::socket::TimedSocket;
-use crate::tls::{handshake_error, handshake_io_error, subject_of_der, TlsInfo, TlsParams, TlsVersion};
+use crate::tls::{
+    handshake_error, handshake_io_error, subject_of_der, TlsInfo, TlsParams, TlsVersion,
+};
 use crate::transport::Transport;
 
 /// A TLS connection through rustls.
@@ -27,9 +32,14 @@ pub struct RustlsTransport {
 /// Runs the handshake over `socket` and returns the transport.
 pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Box<dyn Transport>> {
     let config = client_config(params)?;
-    let name = ServerName::try_from(params.server_name.clone())
-        .map_err(|e| Error::argument("server_name", format!("{:?} is not a valid server name: {e}", params.server_name)))?;
-    let conn = ClientConnection::new(Arc::new(config), name).map_err(|e| handshake_error(peer, e))?;
+    let name = ServerName::try_from(params.server_name.clone()).map_err(|e| {
+        Error::argument(
+            "server_name",
+            format!("{:?} is not a valid server name: {e}", params.server_name),
+        )
+    })?;
+    let conn =
+        ClientConnection::new(Arc::new(config), name).map_err(|e| handshake_error(peer, e))?;
     let mut stream = StreamOwned::new(conn, socket);
     while stream.conn.is_handshaking() {
         if let Err(e) = stream.conn.complete_io(&mut stream.sock) {
@@ -44,7 +54,9 @@ pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Bo
 
 fn provider() -> Arc<CryptoProvider> {
     static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
-    PROVIDER.get_or_init(|| Arc::new(crypto::ring::default_provider())).clone()
+    PROVIDER
+        .get_or_init(|| Arc::new(crypto::ring::default_provider()))
+        .clone()
 }
 
 /// The system's trust roots, or the bundled ones if the system has none; loaded once.
@@ -77,7 +89,10 @@ fn client_config(params: &TlsParams) -> Result<ClientConfig> {
                 .map_err(|e| Error::argument("ca_cert_path", format!("{}: {e}", path.display())))?;
             let (added, _) = roots.add_parsable_certificates(certs);
             if added == 0 {
-                return Err(Error::argument("ca_cert_path", format!("{} holds no usable PEM certificate", path.display())));
+                return Err(Error::argument(
+                    "ca_cert_path",
+                    format!("{} holds no usable PEM certificate", path.display()),
+                ));
             }
         }
         builder.with_root_certificates(roots)
@@ -92,13 +107,19 @@ fn client_config(params: &TlsParams) -> Result<ClientConfig> {
             let cert_pem = crate::tls::read_setting_file(cert_path, "client_cert_path")?;
             let certs = CertificateDer::pem_slice_iter(&cert_pem)
                 .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(|e| Error::argument("client_cert_path", format!("{}: {e}", cert_path.display())))?;
+                .map_err(|e| {
+                    Error::argument("client_cert_path", format!("{}: {e}", cert_path.display()))
+                })?;
             if certs.is_empty() {
-                return Err(Error::argument("client_cert_path", format!("{} holds no PEM certificate", cert_path.display())));
+                return Err(Error::argument(
+                    "client_cert_path",
+                    format!("{} holds no PEM certificate", cert_path.display()),
+                ));
             }
             let key_pem = crate::tls::read_setting_file(key_path, "client_key_path")?;
-            let key = PrivateKeyDer::from_pem_slice(&key_pem)
-                .map_err(|e| Error::argument("client_key_path", format!("{}: {e}", key_path.display())))?;
+            let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {
+                Error::argument("client_key_path", format!("{}: {e}", key_path.display()))
+            })?;
             builder
                 .with_client_auth_cert(certs, key)
                 .map_err(|e| Error::argument("client_key_path", e))?
@@ -119,7 +140,10 @@ fn describe(err: &rustls::Error) -> String {
     let reason = match err {
         rustls::Error::InvalidCertificate(cert) => match cert {
             C::UnknownIssuer => Some("unknown issuer"),
-            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. } => Some("expired"),
+            C::Expired
+            | C::ExpiredContext { .. }
+            | C::NotValidYet
+            | C::NotValidYetContext { .. } => Some("expired"),
             C::NotValidForName | C::NotValidForNameContext { .. } => Some("name mismatch"),
             _ => None,
         },
@@ -154,7 +178,12 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -163,7 +192,12 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -209,9 +243,16 @@ impl Transport for RustlsTransport {
                 rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_string(),
                 other => format!("{other:?}"),
             }),
-            cipher: conn.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite())),
-            alpn: conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
-            peer_subject: conn.peer_certificates().and_then(|c| c.first()).and_then(|c| subject_of_der(c)),
+            cipher: conn
+                .negotiated_cipher_suite()
+                .map(|s| format!("{:?}", s.suite())),
+            alpn: conn
+                .alpn_protocol()
+                .map(|p| String::from_utf8_lossy(p).into_owned()),
+            peer_subject: conn
+                .peer_certificates()
+                .and_then(|c| c.first())
+                .and_then(|c| subject_of_der(c)),
         })
     }
 

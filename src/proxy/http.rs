@@ -41,8 +41,10 @@ pub(super) fn handshake<S: Read + Write>(
     }
     match code {
         c if c.starts_with('2') => Ok(()),
-        "407" if credentials.is_none() => Err(io.refused("requires authentication (407); no login given")),
-        "407" => Err(io.refused("credentials rejected (407 Proxy Authentication Required)")),
+        "407" | "401" if credentials.is_none() => Err(io.refused(format!(
+            "requires authentication ({status_line}); no login given"
+        ))),
+        "407" | "401" => Err(io.refused(format!("credentials rejected ({status_line})"))),
         _ => Err(io.refused(format!("refused to connect to {target}: {status_line}"))),
     }
 }

@@ -27,8 +27,12 @@ pub fn open_tunnel<S: Read + Write>(
     };
     match settings.proxy_type {
         ProxyKind::Socks5 => socks5::handshake(&mut io, target, settings.credentials()),
-        ProxyKind::Socks4 => socks4::handshake(&mut io, target, settings.login.as_deref(), false, deadline),
-        ProxyKind::Socks4a => socks4::handshake(&mut io, target, settings.login.as_deref(), true, deadline),
+        ProxyKind::Socks4 => {
+            socks4::handshake(&mut io, target, settings.login.as_deref(), false, deadline)
+        }
+        ProxyKind::Socks4a => {
+            socks4::handshake(&mut io, target, settings.login.as_deref(), true, deadline)
+        }
         ProxyKind::Http => http::handshake(&mut io, target, settings.credentials()),
     }
 }
@@ -59,7 +63,9 @@ impl<S: Read + Write> ProxyIo<'_, S> {
 
     fn io_error(&self, err: &io::Error) -> Error {
         match err.kind() {
-            io::ErrorKind::UnexpectedEof => self.refused("closed the connection during the handshake"),
+            io::ErrorKind::UnexpectedEof => {
+                self.refused("closed the connection during the handshake")
+            }
             _ => {
                 let e = Error::from_io(err, &format!("talking to {}", self.what));
                 if e.kind() == ErrorKind::Timeout {

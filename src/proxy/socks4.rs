@@ -23,7 +23,10 @@ pub(super) fn handshake<S: Read + Write>(
             None
         }
         Some(IpAddr::V6(_)) => {
-            return Err(Error::argument("Address", format!("SOCKS4 cannot reach the IPv6 address {target}")));
+            return Err(Error::argument(
+                "Address",
+                format!("SOCKS4 cannot reach the IPv6 address {target}"),
+            ));
         }
         None if remote_dns => {
             // 0.0.0.x with x != 0 tells a SOCKS4a proxy that a host name follows.
@@ -59,5 +62,10 @@ fn resolve_v4(target: &HostPort, deadline: Deadline) -> Result<Ipv4Addr> {
             IpAddr::V4(ip) => Some(ip),
             IpAddr::V6(_) => None,
         })
-        .ok_or_else(|| Error::new(ErrorKind::Resolve, format!("{target} has no IPv4 address for SOCKS4")))
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Resolve,
+                format!("{target} has no IPv4 address for SOCKS4"),
+            )
+        })
 }

@@ -27,14 +27,23 @@ pub(super) fn handshake<S: Read + Write>(
     let mut choice = [0u8; 2];
     io.recv_exact(&mut choice)?;
     if choice[0] != VERSION {
-        return Err(io.refused(format!("not a SOCKS5 proxy (answered version {})", choice[0])));
+        return Err(io.refused(format!(
+            "not a SOCKS5 proxy (answered version {})",
+            choice[0]
+        )));
     }
     match (choice[1], credentials) {
         (NO_AUTH, _) => {}
         (USER_PASS, Some((login, password))) => authenticate(io, login, password)?,
         (NO_ACCEPTABLE, None) => return Err(io.refused("requires authentication; no login given")),
-        (NO_ACCEPTABLE, Some(_)) => return Err(io.refused("accepts none of the offered authentication methods")),
-        (other, _) => return Err(io.refused(format!("chose an authentication method not offered ({other})"))),
+        (NO_ACCEPTABLE, Some(_)) => {
+            return Err(io.refused("accepts none of the offered authentication methods"))
+        }
+        (other, _) => {
+            return Err(io.refused(format!(
+                "chose an authentication method not offered ({other})"
+            )))
+        }
     }
     io.send(&connect_request(target)?)?;
     let mut head = [0u8; 4];
@@ -43,7 +52,10 @@ pub(super) fn handshake<S: Read + Write>(
         return Err(io.refused(format!("bad reply version {}", head[0])));
     }
     if head[1] != 0 {
-        return Err(io.refused(format!("cannot connect to {target}: {}", reply_text(head[1]))));
+        return Err(io.refused(format!(
+            "cannot connect to {target}: {}",
+            reply_text(head[1])
+        )));
     }
     // The bound address, which we do not need: skip it exactly.
     let addr_len = match head[3] {
@@ -56,10 +68,17 @@ pub(super) fn handshake<S: Read + Write>(
     io.recv_exact(&mut rest)
 }
 
-fn authenticate<S: Read + Write>(io: &mut ProxyIo<'_, S>, login: &str, password: &str) -> Result<()> {
+fn authenticate<S: Read + Write>(
+    io: &mut ProxyIo<'_, S>,
+    login: &str,
+    password: &str,
+) -> Result<()> {
     let (login, password) = (login.as_bytes(), password.as_bytes());
     if login.len() > 255 || password.len() > 255 {
-        return Err(crate::Error::argument("Proxy", "SOCKS5 login and password are limited to 255 bytes"));
+        return Err(crate::Error::argument(
+            "Proxy",
+            "SOCKS5 login and password are limited to 255 bytes",
+        ));
     }
     let mut msg = vec![1, login.len() as u8];
     msg.extend_from_slice(login);
@@ -88,7 +107,10 @@ fn connect_request(target: &HostPort) -> Result<Vec<u8>> {
         None => {
             let name = target.host.as_bytes();
             if name.len() > 255 {
-                return Err(crate::Error::argument("Address", "host name longer than 255 bytes"));
+                return Err(crate::Error::argument(
+                    "Address",
+                    "host name longer than 255 bytes",
+                ));
             }
             msg.push(3);
             msg.push(name.len() as u8);

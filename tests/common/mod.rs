@@ -1,0 +1,388 @@
+//! Shared test fixtures: real peer processes (socat, openssl s_server, proxies), small fault
+//! servers, and certificates generated at test time.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use rcgen::{
+    CertificateParams, CertifiedIssuer, DistinguishedName, DnType, IsCa, KeyPair, SanType,
+};
+use tcplink::{ConnectOptions, Endpoint, HostPort, ProxySettings, TlsSettings};
+
+/// A peer process, killed when dropped.
+pub struct Peer {
+    child: Child,
+    /// The port it listens on.
+    pub port: u16,
+    name: String,
+}
+
+impl Peer {
+    /// `127.0.0.1:port`.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `program args` (which must listen on `port`) and waits until the port accepts.
+pub fn spawn_peer(program: &str, args: &[String], port: u16) -> Peer {
+    let child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {program} ({e}); .ci/run installs it"));
+    let mut peer = Peer {
+        child,
+        port,
+        name: program.to_string(),
+    };
+    let start = Instant::now();
+    loop {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return peer;
+        }
+        if let Ok(Some(status)) = peer.child.try_wait() {
+            panic!(
+                "{} exited with {status} before listening on {port}",
+                peer.name
+            );
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{program} did not listen on {port}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| s.to_string()).collect()
+}
+
+/// An echo server: socat with `cat` behind it.
+pub fn socat_echo() -> Peer {
+    let port = free_port();
+    spawn_peer(
+        "socat",
+        &strings(&[
+            &format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork"),
+            "EXEC:cat",
+        ]),
+        port,
+    )
+}
+
+/// `openssl s_server -rev` (answers each line reversed) with the given certificate and extras.
+pub fn s_server(cert: &Path, key: &Path, extra: &[&str]) -> Peer {
+    let port = free_port();
+    let mut args = strings(&["s_server", "-quiet", "-rev", "-accept"]);
+    args.push(format!("127.0.0.1:{port}"));
+    args.extend(strings(&[
+        "-cert",
+        cert.to_str().unwrap(),
+        "-key",
+        key.to_str().unwrap(),
+    ]));
+    args.extend(strings(extra));
+    spawn_peer("openssl", &args, port)
+}
+
+/// An in-process server that runs `handler` on each accepted connection, on its own thread.
+pub fn fault_server<F>(handler: F) -> u16
+where
+    F: Fn(TcpStream) + Send + Sync + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handler = std::sync::Arc::new(handler);
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let handler = handler.clone();
+            thread::spawn(move || handler(stream));
+        }
+    });
+    port
+}
+
+/// Writes `data` one byte at a time with `gap` between bytes.
+pub fn trickle(stream: &mut TcpStream, data: &[u8], gap: Duration) {
+    stream.set_nodelay(true).unwrap();
+    for b in data {
+        if stream.write_all(&[*b]).is_err() {
+            return;
+        }
+        thread::sleep(gap);
+    }
+}
+
+/// Reads until the peer closes, returning what arrived.
+pub fn drain(stream: &mut TcpStream) -> Vec<u8> {
+    let mut all = Vec::new();
+    let _ = stream.read_to_end(&mut all);
+    all
+}
+
+/// A certificate and its key as files.
+#[derive(Debug, Clone)]
+pub struct CertFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// The certificates the tests use, generated once per test binary.
+pub struct Pki {
+    _dir: tempfile::TempDir,
+    /// The CA that signs `server`, `expired`, `wrong_name` and `client`.
+    pub ca: PathBuf,
+    /// `localhost` and `127.0.0.1`, signed by the CA.
+    pub server: CertFiles,
+    /// Self-signed, for `localhost` and `127.0.0.1`.
+    pub self_signed: CertFiles,
+    /// Signed by the CA for `other.example` only.
+    pub wrong_name: CertFiles,
+    /// Signed by the CA, valid only in 2020.
+    pub expired: CertFiles,
+    /// A client certificate signed by the CA.
+    pub client: CertFiles,
+    /// `localhost` only (no IP address), signed by the CA.
+    pub localhost_only: CertFiles,
+}
+
+fn params(cn: &str, sans: &[&str]) -> CertificateParams {
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.subject_alt_names = sans
+        .iter()
+        .map(|s| match s.parse() {
+            Ok(ip) => SanType::IpAddress(ip),
+            Err(_) => SanType::DnsName((*s).try_into().unwrap()),
+        })
+        .collect();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, cn);
+    dn.push(DnType::OrganizationName, "tcplink tests");
+    p.distinguished_name = dn;
+    p
+}
+
+fn write_pair(dir: &Path, name: &str, cert_pem: String, key: &KeyPair) -> CertFiles {
+    let files = CertFiles {
+        cert: dir.join(format!("{name}.pem")),
+        key: dir.join(format!("{name}.key")),
+    };
+    std::fs::write(&files.cert, cert_pem).unwrap();
+    std::fs::write(&files.key, key.serialize_pem()).unwrap();
+    files
+}
+
+/// The shared certificates.
+pub fn pki() -> &'static Pki {
+    static PKI: OnceLock<Pki> = OnceLock::new();
+    PKI.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ca_params = params("tcplink test CA", &[]);
+        ca_params.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+        let ca_path = dir.path().join("ca.pem");
+        std::fs::write(&ca_path, ca.pem()).unwrap();
+        let signed = |name: &str, p: CertificateParams| {
+            let key = KeyPair::generate().unwrap();
+            let cert = p.signed_by(&key, &ca).unwrap();
+            write_pair(dir.path(), name, cert.pem(), &key)
+        };
+        let server = signed("server", params("localhost", &["localhost", "127.0.0.1"]));
+        let wrong_name = signed("wrong-name", params("other.example", &["other.example"]));
+        let mut old = params("localhost", &["localhost", "127.0.0.1"]);
+        old.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        old.not_after = rcgen::date_time_ymd(2020, 12, 31);
+        let expired = signed("expired", old);
+        let client = signed("client", params("tcplink test client", &[]));
+        let localhost_only = signed("localhost-only", params("localhost", &["localhost"]));
+        let self_key = KeyPair::generate().unwrap();
+        let self_cert = params("localhost", &["localhost", "127.0.0.1"])
+            .self_signed(&self_key)
+            .unwrap();
+        let self_signed = write_pair(dir.path(), "self-signed", self_cert.pem(), &self_key);
+        Pki {
+            _dir: dir,
+            ca: ca_path,
+            server,
+            self_signed,
+            wrong_name,
+            expired,
+            client,
+            localhost_only,
+        }
+    })
+}
+
+/// TLS settings for `backend` with verification on and nothing else set.
+pub fn tls(backend: tcplink::Backend) -> TlsSettings {
+    TlsSettings {
+        use_tls: true,
+        backend: Some(backend.name().to_string()),
+        ..Default::default()
+    }
+}
+
+/// TLS settings for `backend` trusting the test CA.
+pub fn tls_with_ca(backend: tcplink::Backend) -> TlsSettings {
+    TlsSettings {
+        ca_cert_path: Some(pki().ca.to_string_lossy().into_owned()),
+        ..tls(backend)
+    }
+}
+
+/// An endpoint for `address` with optional TLS and proxy settings.
+pub fn endpoint(address: &str, tls: Option<TlsSettings>, proxy: Option<ProxySettings>) -> Endpoint {
+    Endpoint {
+        target: HostPort::parse(address, "Address").unwrap(),
+        tls,
+        proxy,
+    }
+}
+
+/// Connection options with a short connect timeout.
+pub fn quick() -> ConnectOptions {
+    ConnectOptions {
+        connect_timeout: Some(Duration::from_secs(5)),
+        keepalive: None,
+    }
+}
+
+/// microsocks, a SOCKS5 proxy; with `auth` it requires that user and password.
+pub fn microsocks(auth: Option<(&str, &str)>) -> Peer {
+    let port = free_port();
+    let mut args = strings(&["-i", "127.0.0.1", "-p", &port.to_string()]);
+    if let Some((user, pass)) = auth {
+        args.extend(strings(&["-u", user, "-P", pass]));
+    }
+    spawn_peer("microsocks", &args, port)
+}
+
+/// Dante's `danted`, a SOCKS4/SOCKS5 proxy without authentication.
+pub fn danted(dir: &Path) -> Peer {
+    let port = free_port();
+    let conf = dir.join(format!("danted-{port}.conf"));
+    std::fs::write(
+        &conf,
+        format!(
+            "logoutput: stderr\ninternal: 127.0.0.1 port = {port}\nexternal: 127.0.0.1\n\
+             clientmethod: none\nsocksmethod: none\nuser.privileged: root\nuser.unprivileged: nobody\n\
+             client pass {{ from: 127.0.0.0/8 to: 0.0.0.0/0 }}\n\
+             socks pass {{ from: 127.0.0.0/8 to: 0.0.0.0/0 command: connect }}\n"
+        ),
+    )
+    .unwrap();
+    spawn_peer(
+        "danted",
+        &strings(&["-f", conf.to_str().unwrap(), "-N", "1"]),
+        port,
+    )
+}
+
+/// tinyproxy, an HTTP proxy that allows CONNECT to any port; with `auth`, Basic auth is required.
+pub fn tinyproxy(dir: &Path, auth: Option<(&str, &str)>) -> Peer {
+    let port = free_port();
+    let conf = dir.join(format!("tinyproxy-{port}.conf"));
+    let mut text = format!(
+        "Port {port}\nListen 127.0.0.1\nTimeout 30\nMaxClients 20\nAllow 127.0.0.1\nUser nobody\nGroup nogroup\n"
+    );
+    if let Some((user, pass)) = auth {
+        text.push_str(&format!("BasicAuth {user} {pass}\n"));
+    }
+    std::fs::write(&conf, text).unwrap();
+    spawn_peer(
+        "tinyproxy",
+        &strings(&["-d", "-c", conf.to_str().unwrap()]),
+        port,
+    )
+}
+
+/// What a [`socks4a_proxy`] was asked for: the user id and the host name (or IP) of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Socks4Request {
+    pub user_id: String,
+    pub host: String,
+    pub port: u16,
+}
+
+/// A small SOCKS4/4a proxy (Debian packages none that speaks 4a): it reports each request on the
+/// returned channel, connects to the target and relays bytes both ways.
+pub fn socks4a_proxy() -> (u16, std::sync::mpsc::Receiver<Socks4Request>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let port = fault_server(move |mut client| {
+        let mut head = [0u8; 8];
+        if client.read_exact(&mut head).is_err() || head[0] != 4 || head[1] != 1 {
+            return;
+        }
+        let port = u16::from_be_bytes([head[2], head[3]]);
+        let user_id = read_cstr(&mut client);
+        let host = if head[4..7] == [0, 0, 0] && head[7] != 0 {
+            read_cstr(&mut client)
+        } else {
+            std::net::Ipv4Addr::new(head[4], head[5], head[6], head[7]).to_string()
+        };
+        let _ = tx.lock().unwrap().send(Socks4Request {
+            user_id,
+            host: host.clone(),
+            port,
+        });
+        match TcpStream::connect((host.as_str(), port)) {
+            Ok(target) => {
+                client.write_all(&[0, 0x5A, 0, 0, 0, 0, 0, 0]).unwrap();
+                relay(client, target);
+            }
+            Err(_) => {
+                let _ = client.write_all(&[0, 0x5B, 0, 0, 0, 0, 0, 0]);
+            }
+        }
+    });
+    (port, rx)
+}
+
+fn read_cstr(s: &mut TcpStream) -> String {
+    let mut out = Vec::new();
+    let mut b = [0u8];
+    while s.read_exact(&mut b).is_ok() && b[0] != 0 {
+        out.push(b[0]);
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Copies bytes both ways between two streams until both directions end.
+fn relay(a: TcpStream, b: TcpStream) {
+    let (mut a2, mut b2) = (a.try_clone().unwrap(), b.try_clone().unwrap());
+    let up = thread::spawn(move || {
+        let _ = std::io::copy(&mut a2, &mut b2);
+        let _ = b2.shutdown(std::net::Shutdown::Write);
+    });
+    let (mut a, mut b) = (a, b);
+    let _ = std::io::copy(&mut b, &mut a);
+    let _ = a.shutdown(std::net::Shutdown::Write);
+    let _ = up.join();
+}

@@ -1,0 +1,361 @@
+//! Plain TCP against real peers: echo through socat, and the reading rules against small servers
+//! that trickle, stall, reset and half-close.
+
+mod common;
+
+use std::io::Write;
+use std::net::Shutdown;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::*;
+use tcplink::{process_request, Connection, ErrorKind, ReadEnd, ReadLimits, Request};
+
+fn limits(max_size: usize, marker: &[u8], timeout_ms: u64) -> ReadLimits<'_> {
+    ReadLimits {
+        max_size,
+        marker,
+        idle_timeout: Some(Duration::from_millis(timeout_ms)),
+    }
+}
+
+#[test]
+fn echo_through_socat() {
+    let peer = socat_echo();
+    let mut conn = Connection::open(&endpoint(&peer.addr(), None, None), &quick()).unwrap();
+    assert!(conn.tls_info().is_none());
+    conn.send(b"first line\nsecond", Some(Duration::from_secs(5)))
+        .unwrap();
+    let a = conn.read(&limits(0, b"\n", 5000)).unwrap();
+    assert_eq!(
+        (a.data.as_slice(), a.end),
+        (&b"first line\n"[..], ReadEnd::Marker)
+    );
+    let b = conn.read(&limits(0, b"\n", 300)).unwrap();
+    assert_eq!(
+        (b.data.as_slice(), b.end),
+        (&b"second"[..], ReadEnd::Timeout)
+    );
+    assert_eq!(conn.last_read_end(), Some(ReadEnd::Timeout));
+    conn.close().unwrap();
+    assert!(!conn.is_open());
+    assert_eq!(conn.send(b"x", None).unwrap_err().kind(), ErrorKind::Closed);
+    assert_eq!(
+        conn.read(&limits(0, b"", 10)).unwrap_err().kind(),
+        ErrorKind::Closed
+    );
+}
+
+#[test]
+fn large_echo_in_sized_reads_keeps_every_byte() {
+    let peer = socat_echo();
+    let mut conn = Connection::open(&endpoint(&peer.addr(), None, None), &quick()).unwrap();
+    let payload: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
+    let mut received = Vec::with_capacity(payload.len());
+    for chunk in payload.chunks(100_000) {
+        conn.send(chunk, Some(Duration::from_secs(5))).unwrap();
+        let want = received.len() + chunk.len();
+        while received.len() < want {
+            let part = conn
+                .read(&limits(want - received.len(), b"", 5000))
+                .unwrap();
+            assert!(
+                !part.data.is_empty(),
+                "read ended on {:?} with nothing",
+                part.end
+            );
+            received.extend(part.data);
+        }
+    }
+    assert_eq!(received.len(), payload.len());
+    assert!(received == payload, "echoed bytes differ");
+}
+
+#[test]
+fn marker_arriving_one_byte_at_a_time() {
+    let port = fault_server(|mut s| {
+        trickle(
+            &mut s,
+            b"HEADER\r\n\r\nbody-after",
+            Duration::from_millis(2),
+        )
+    });
+    let mut conn = Connection::open(
+        &endpoint(&format!("127.0.0.1:{port}"), None, None),
+        &quick(),
+    )
+    .unwrap();
+    let head = conn.read(&limits(0, b"\r\n\r\n", 2000)).unwrap();
+    assert_eq!(
+        (head.data.as_slice(), head.end),
+        (&b"HEADER\r\n\r\n"[..], ReadEnd::Marker)
+    );
+    let rest = conn.read(&limits(0, b"", 2000)).unwrap();
+    assert_eq!(
+        (rest.data.as_slice(), rest.end),
+        (&b"body-after"[..], ReadEnd::Eof)
+    );
+}
+
+#[test]
+fn leftover_bytes_come_back_first_and_max_size_is_exact() {
+    let port = fault_server(|mut s| {
+        s.write_all(b"one\ntwo\nthree-and-more").unwrap();
+        thread::sleep(Duration::from_millis(300));
+    });
+    let mut conn = Connection::open(
+        &endpoint(&format!("127.0.0.1:{port}"), None, None),
+        &quick(),
+    )
+    .unwrap();
+    thread::sleep(Duration::from_millis(100));
+    let one = conn.read(&limits(0, b"\n", 2000)).unwrap();
+    assert_eq!(one.data, b"one\n");
+    assert_eq!(conn.pending(), b"two\nthree-and-more");
+    let two = conn.read(&limits(0, b"\n", 2000)).unwrap();
+    assert_eq!(two.data, b"two\n");
+    let five = conn.read(&limits(5, b"\n", 2000)).unwrap();
+    assert_eq!(
+        (five.data.as_slice(), five.end),
+        (&b"three"[..], ReadEnd::Size)
+    );
+    let rest = conn.read(&limits(0, b"", 2000)).unwrap();
+    assert_eq!(
+        (rest.data.as_slice(), rest.end),
+        (&b"-and-more"[..], ReadEnd::Eof)
+    );
+}
+
+#[test]
+fn idle_timeout_returns_partial_data_and_the_connection_stays_usable() {
+    let port = fault_server(|mut s| {
+        s.write_all(b"partial").unwrap();
+        thread::sleep(Duration::from_millis(700));
+        s.write_all(b" later\n").unwrap();
+        thread::sleep(Duration::from_millis(200));
+    });
+    let mut conn = Connection::open(
+        &endpoint(&format!("127.0.0.1:{port}"), None, None),
+        &quick(),
+    )
+    .unwrap();
+    let start = Instant::now();
+    let first = conn.read(&limits(0, b"\n", 300)).unwrap();
+    let waited = start.elapsed();
+    assert_eq!(
+        (first.data.as_slice(), first.end),
+        (&b"partial"[..], ReadEnd::Timeout)
+    );
+    assert!(
+        waited >= Duration::from_millis(290) && waited < Duration::from_millis(650),
+        "{waited:?}"
+    );
+    let second = conn.read(&limits(0, b"\n", 2000)).unwrap();
+    assert_eq!(
+        (second.data.as_slice(), second.end),
+        (&b" later\n"[..], ReadEnd::Marker)
+    );
+}
+
+#[test]
+fn trickle_past_max_size_ends_on_size() {
+    let port = fault_server(|mut s| trickle(&mut s, b"0123456789", Duration::from_millis(30)));
+    let mut conn = Connection::open(
+        &endpoint(&format!("127.0.0.1:{port}"), None, None),
+        &quick(),
+    )
+    .unwrap();
+    let out = conn.read(&limits(4, b"", 1000)).unwrap();
+    assert_eq!(
+        (out.data.as_slice(), out.end),
+        (&b"0123"[..], ReadEnd::Size)
+    );
+}
+
+#[test]
+fn eof_with_and_without_data() {
+    let port = fault_server(|mut s| {
+        s.write_all(b"bye").unwrap();
+        s.shutdown(Shutdown::Write).unwrap();
+        thread::sleep(Duration::from_millis(300));
+    });
+    let mut conn = Connection::open(
+        &endpoint(&format!("127.0.0.1:{port}"), None, None),
+        &quick(),
+    )
+    .unwrap();
+    let out = conn.read(&limits(0, b"\n", 2000)).unwrap();
+    assert_eq!((out.data.as_slice(), out.end), (&b"bye"[..], ReadEnd::Eof));
+    let again = conn.read(&limits(0, b"\n", 2000)).unwrap();
+    assert_eq!((again.data.len(), again.end), (0, ReadEnd::Eof));
+}
+
+#[test]
+fn half_closed_peer_still_receives_what_we_send() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let port = fault_server(move |mut s| {
+        s.shutdown(Shutdown::Write).unwrap();
+        tx.lock().unwrap().send(drain(&mut s)).unwrap();
+    });
+    let mut conn = Connection::open(
+        &endpoint(&format!("127.0.0.1:{port}"), None, None),
+        &quick(),
+    )
+    .unwrap();
+    let out = conn.read(&limits(0, b"", 2000)).unwrap();
+    assert_eq!(out.end, ReadEnd::Eof);
+    conn.send(b"after half-close", Some(Duration::from_secs(2)))
+        .unwrap();
+    conn.close().unwrap();
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+        b"after half-close"
+    );
+}
+
+#[test]
+fn reset_mid_read_is_an_error_and_keeps_the_received_bytes() {
+    let port = fault_server(|mut s| {
+        s.write_all(b"half a mess").unwrap();
+        thread::sleep(Duration::from_millis(100));
+        // Linger 0 turns close into a reset.
+        socket2::SockRef::from(&s)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
+        drop(s);
+    });
+    let mut conn = Connection::open(
+        &endpoint(&format!("127.0.0.1:{port}"), None, None),
+        &quick(),
+    )
+    .unwrap();
+    let err = conn.read(&limits(0, b"\n", 3000)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Closed, "{err}");
+    assert!(
+        err.message().contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert_eq!(conn.last_read_end(), Some(ReadEnd::Error));
+    let kept = conn.read(&limits(0, b"\n", 500)).unwrap();
+    assert_eq!(kept.data, b"half a mess");
+}
+
+#[test]
+fn marker_longer_than_max_size_is_an_argument_error() {
+    let peer = socat_echo();
+    let mut conn = Connection::open(&endpoint(&peer.addr(), None, None), &quick()).unwrap();
+    let err = conn.read(&limits(2, b"abc", 100)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Argument);
+    assert!(err.message().contains("Marker"));
+}
+
+#[test]
+fn process_request_round_trip() {
+    let peer = socat_echo();
+    let req = Request::new(
+        tcplink::Endpoint::parse(&peer.addr(), "", "").unwrap(),
+        b"ping\nextra".to_vec(),
+    );
+    let answer = process_request(&req).unwrap();
+    assert_eq!(
+        (answer.data.as_slice(), answer.end),
+        (&b"ping\n"[..], ReadEnd::Marker)
+    );
+}
+
+#[test]
+fn names_resolving_to_several_addresses_are_tried_in_turn() {
+    // "localhost" resolves to ::1 and 127.0.0.1 here; the server listens on IPv4 only.
+    let peer = socat_echo();
+    let mut conn = Connection::open(
+        &endpoint(&format!("localhost:{}", peer.port), None, None),
+        &quick(),
+    )
+    .unwrap();
+    conn.send(b"v4\n", None).unwrap();
+    assert_eq!(conn.read(&limits(0, b"\n", 2000)).unwrap().data, b"v4\n");
+}
+
+#[test]
+fn ipv6_literal_addresses_connect() {
+    let Ok(listener) = std::net::TcpListener::bind("[::1]:0") else {
+        eprintln!("no IPv6 loopback on this machine; skipped");
+        return;
+    };
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        s.write_all(b"six\n").unwrap();
+    });
+    let mut conn =
+        Connection::open(&endpoint(&format!("[::1]:{port}"), None, None), &quick()).unwrap();
+    assert_eq!(conn.read(&limits(0, b"\n", 2000)).unwrap().data, b"six\n");
+}
+
+#[test]
+fn closed_port_is_a_connect_error_naming_the_address() {
+    let port = free_port();
+    let err = Connection::open(
+        &endpoint(&format!("127.0.0.1:{port}"), None, None),
+        &quick(),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connect);
+    assert!(
+        err.message().contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
+}
+
+#[test]
+fn unresolvable_name_is_a_resolve_error() {
+    let err =
+        Connection::open(&endpoint("no-such-host.invalid:80", None, None), &quick()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Resolve, "{err}");
+    assert!(err.message().contains("no-such-host.invalid"));
+}
+
+#[test]
+fn bad_addresses_are_argument_errors() {
+    for bad in ["127.0.0.1", "127.0.0.1:70000", "[::1:80"] {
+        let err = tcplink::Endpoint::parse(bad, "", "").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Argument, "{bad}");
+    }
+}
+
+#[test]
+fn keepalive_option_is_applied() {
+    let peer = socat_echo();
+    let opts = tcplink::ConnectOptions {
+        keepalive: Some(Duration::from_secs(30)),
+        ..quick()
+    };
+    let mut conn = Connection::open(&endpoint(&peer.addr(), None, None), &opts).unwrap();
+    conn.send(b"k\n", None).unwrap();
+    assert_eq!(conn.read(&limits(0, b"\n", 2000)).unwrap().data, b"k\n");
+}
+
+#[test]
+fn send_times_out_when_the_peer_never_reads() {
+    let port = fault_server(|s| {
+        thread::sleep(Duration::from_secs(3));
+        drop(s);
+    });
+    let mut conn = Connection::open(
+        &endpoint(&format!("127.0.0.1:{port}"), None, None),
+        &quick(),
+    )
+    .unwrap();
+    let big = vec![0u8; 64 * 1024 * 1024];
+    let start = Instant::now();
+    let err = conn
+        .send(&big, Some(Duration::from_millis(400)))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(
+        start.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        start.elapsed()
+    );
+}

@@ -1,0 +1,268 @@
+//! Proxies: SOCKS5 through microsocks, SOCKS4 through Dante, SOCKS4a through a small in-test
+//! proxy, HTTP CONNECT through tinyproxy; with and without credentials, refusals, and TLS through
+//! a proxy.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use tcplink::{Connection, ErrorKind, ProxySettings, ReadEnd, ReadLimits};
+
+fn proxy(kind: &str, port: u16, login: &str, password: &str) -> ProxySettings {
+    ProxySettings::new("127.0.0.1", port.into(), kind, login, password).unwrap()
+}
+
+fn round_trip(target: &str, proxy: ProxySettings) -> tcplink::Result<Vec<u8>> {
+    let mut conn = Connection::open(&endpoint(target, None, Some(proxy)), &quick())?;
+    conn.send(b"through the proxy\n", Some(Duration::from_secs(5)))?;
+    let out = conn.read(&ReadLimits {
+        max_size: 0,
+        marker: b"\n",
+        idle_timeout: Some(Duration::from_secs(5)),
+    })?;
+    assert_eq!(out.end, ReadEnd::Marker);
+    Ok(out.data)
+}
+
+#[test]
+fn socks5_without_auth() {
+    let echo = socat_echo();
+    let px = microsocks(None);
+    assert_eq!(
+        round_trip(&echo.addr(), proxy("socks5", px.port, "", "")).unwrap(),
+        b"through the proxy\n"
+    );
+    // Host names are resolved by the proxy.
+    let by_name = format!("localhost:{}", echo.port);
+    assert_eq!(
+        round_trip(&by_name, proxy("socks5", px.port, "", "")).unwrap(),
+        b"through the proxy\n"
+    );
+}
+
+#[test]
+fn socks5_with_user_and_password() {
+    let echo = socat_echo();
+    let px = microsocks(Some(("alice", "s3cret-pass")));
+    assert_eq!(
+        round_trip(
+            &echo.addr(),
+            proxy("socks5", px.port, "alice", "s3cret-pass")
+        )
+        .unwrap(),
+        b"through the proxy\n"
+    );
+
+    let err = round_trip(
+        &echo.addr(),
+        proxy("socks5", px.port, "alice", "wrong-pass"),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Proxy, "{err}");
+    assert!(
+        err.message().contains(&format!("127.0.0.1:{}", px.port)),
+        "{err}"
+    );
+    assert!(
+        !err.message().contains("wrong-pass"),
+        "password leaked: {err}"
+    );
+
+    let err = round_trip(&echo.addr(), proxy("socks5", px.port, "", "")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Proxy, "{err}");
+    assert!(err.message().contains("requires authentication"), "{err}");
+}
+
+#[test]
+fn socks5_refusing_to_reach_the_target() {
+    let px = microsocks(None);
+    let closed = free_port();
+    let err = round_trip(
+        &format!("127.0.0.1:{closed}"),
+        proxy("socks5", px.port, "", ""),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Proxy, "{err}");
+    assert!(
+        err.message().contains(&format!("127.0.0.1:{closed}")),
+        "{err}"
+    );
+}
+
+#[test]
+fn socks4_through_dante() {
+    let dir = tempfile::tempdir().unwrap();
+    let echo = socat_echo();
+    let px = danted(dir.path());
+    assert_eq!(
+        round_trip(&echo.addr(), proxy("socks4", px.port, "", "")).unwrap(),
+        b"through the proxy\n"
+    );
+    // SOCKS4 resolves names locally.
+    let by_name = format!("localhost:{}", echo.port);
+    assert_eq!(
+        round_trip(&by_name, proxy("socks4", px.port, "", "")).unwrap(),
+        b"through the proxy\n"
+    );
+    // Dante also speaks SOCKS5.
+    assert_eq!(
+        round_trip(&echo.addr(), proxy("socks5", px.port, "", "")).unwrap(),
+        b"through the proxy\n"
+    );
+    // A target that refuses is reported as a proxy refusal.
+    let err = round_trip(
+        &format!("127.0.0.1:{}", free_port()),
+        proxy("socks4", px.port, "", ""),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Proxy, "{err}");
+}
+
+#[test]
+fn socks4a_sends_the_name_and_user_id() {
+    let echo = socat_echo();
+    let (port, requests) = socks4a_proxy();
+    let target = format!("localhost:{}", echo.port);
+    assert_eq!(
+        round_trip(&target, proxy("socks4a", port, "bob", "")).unwrap(),
+        b"through the proxy\n"
+    );
+    let req = requests.recv_timeout(Duration::from_secs(2)).unwrap();
+    assert_eq!(
+        req,
+        Socks4Request {
+            user_id: "bob".into(),
+            host: "localhost".into(),
+            port: echo.port
+        }
+    );
+    // Plain SOCKS4 sends the address it resolved itself.
+    assert_eq!(
+        round_trip(&target, proxy("socks4", port, "", "")).unwrap(),
+        b"through the proxy\n"
+    );
+    let req = requests.recv_timeout(Duration::from_secs(2)).unwrap();
+    assert_eq!(req.host, "127.0.0.1");
+    // A refusal.
+    let err = round_trip(
+        &format!("127.0.0.1:{}", free_port()),
+        proxy("socks4a", port, "", ""),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Proxy, "{err}");
+    assert!(err.message().contains("rejected"), "{err}");
+}
+
+#[test]
+fn http_connect_with_and_without_basic_auth() {
+    let dir = tempfile::tempdir().unwrap();
+    let echo = socat_echo();
+    let open = tinyproxy(dir.path(), None);
+    assert_eq!(
+        round_trip(&echo.addr(), proxy("http", open.port, "", "")).unwrap(),
+        b"through the proxy\n"
+    );
+
+    let guarded = tinyproxy(dir.path(), Some(("carol", "pa55word")));
+    assert_eq!(
+        round_trip(
+            &echo.addr(),
+            proxy("http", guarded.port, "carol", "pa55word")
+        )
+        .unwrap(),
+        b"through the proxy\n"
+    );
+    let err = round_trip(&echo.addr(), proxy("http", guarded.port, "", "")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Proxy, "{err}");
+    assert!(err.message().contains("407"), "{err}");
+    let err = round_trip(
+        &echo.addr(),
+        proxy("http", guarded.port, "carol", "nope-wrong"),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Proxy, "{err}");
+    assert!(
+        err.message().contains("credentials rejected") && !err.message().contains("nope-wrong"),
+        "{err}"
+    );
+}
+
+#[test]
+fn http_proxy_refusing_the_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let px = tinyproxy(dir.path(), None);
+    let err = round_trip(
+        &format!("127.0.0.1:{}", free_port()),
+        proxy("http", px.port, "", ""),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Proxy, "{err}");
+}
+
+#[test]
+fn unreachable_proxy_is_a_connect_error_naming_it() {
+    let port = free_port();
+    let err = round_trip("127.0.0.1:9", proxy("socks5", port, "", "")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connect, "{err}");
+    assert!(
+        err.message()
+            .contains(&format!("socks5 proxy 127.0.0.1:{port}")),
+        "{err}"
+    );
+}
+
+#[test]
+fn tls_through_each_proxy_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = s_server(&pki().server.cert, &pki().server.key, &[]);
+    let socks5 = microsocks(None);
+    let http = tinyproxy(dir.path(), None);
+    let dante = danted(dir.path());
+    for b in tcplink::Backend::compiled() {
+        for px in [
+            proxy("socks5", socks5.port, "", ""),
+            proxy("http", http.port, "", ""),
+            proxy("socks4", dante.port, "", ""),
+        ] {
+            // The certificate is verified against the target's name, not the proxy's.
+            let target = format!("localhost:{}", server.port);
+            let mut conn = Connection::open(
+                &endpoint(&target, Some(tls_with_ca(b)), Some(px.clone())),
+                &quick(),
+            )
+            .unwrap_or_else(|e| panic!("{b} via {}: {e}", px.describe()));
+            conn.send(b"tunnel\n", Some(Duration::from_secs(5)))
+                .unwrap();
+            let out = conn
+                .read(&ReadLimits {
+                    max_size: 0,
+                    marker: b"\n",
+                    idle_timeout: Some(Duration::from_secs(5)),
+                })
+                .unwrap();
+            assert_eq!(out.data, b"lennut\n", "{b} via {}", px.describe());
+        }
+    }
+}
+
+#[test]
+fn proxy_settings_json_from_the_seed_format() {
+    let echo = socat_echo();
+    let px = microsocks(None);
+    let json = format!(
+        r#"{{"server":"127.0.0.1","port":{},"proxy_type":"socks5","login":null,"password":null}}"#,
+        px.port
+    );
+    let endpoint = tcplink::Endpoint::parse(&echo.addr(), "", &json).unwrap();
+    let mut conn = Connection::open(&endpoint, &quick()).unwrap();
+    conn.send(b"json\n", None).unwrap();
+    let out = conn
+        .read(&ReadLimits {
+            max_size: 0,
+            marker: b"\n",
+            idle_timeout: Some(Duration::from_secs(5)),
+        })
+        .unwrap();
+    assert_eq!(out.data, b"json\n");
+}
