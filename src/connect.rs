@@ -119,12 +119,10 @@ fn tcp_connect(
 }
 
 fn connect_one(addr: SocketAddr, deadline: Deadline) -> std::io::Result<TcpStream> {
-    match deadline.instant() {
-        None => TcpStream::connect(addr),
-        Some(_) => match deadline.remaining("") {
-            Ok(Some(left)) => TcpStream::connect_timeout(&addr, left),
-            _ => Err(std::io::ErrorKind::TimedOut.into()),
-        },
+    match deadline.remaining("connecting") {
+        Ok(None) => TcpStream::connect(addr),
+        Ok(Some(left)) => TcpStream::connect_timeout(&addr, left),
+        Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
     }
 }
 

@@ -266,3 +266,42 @@ fn proxy_settings_json_from_the_seed_format() {
         .unwrap();
     assert_eq!(out.data, b"json\n");
 }
+
+#[test]
+fn silent_proxy_times_out_within_the_connect_timeout() {
+    let port = fault_server(|s| {
+        std::thread::sleep(Duration::from_secs(5));
+        drop(s);
+    });
+    for kind in ["socks5", "socks4a", "http"] {
+        let opts = tcplink::ConnectOptions {
+            connect_timeout: Some(Duration::from_millis(400)),
+            keepalive: None,
+        };
+        let start = std::time::Instant::now();
+        let err = Connection::open(
+            &endpoint("example.com:80", None, Some(proxy(kind, port, "u", "p"))),
+            &opts,
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout, "{kind}: {err}");
+        assert!(
+            start.elapsed() < Duration::from_millis(1200),
+            "{kind}: {:?}",
+            start.elapsed()
+        );
+    }
+}
+
+#[test]
+fn garbage_from_a_proxy_is_a_proxy_error() {
+    let port = fault_server(|mut s| {
+        use std::io::Write;
+        let _ = s.write_all(b"SSH-2.0-OpenSSH_9.2\r\n");
+        std::thread::sleep(Duration::from_millis(300));
+    });
+    for kind in ["socks5", "socks4", "http"] {
+        let err = round_trip("127.0.0.1:9", proxy(kind, port, "", "")).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Proxy, "{kind}: {err}");
+    }
+}
