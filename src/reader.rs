@@ -87,12 +87,17 @@ pub struct ReadOutcome {
 }
 
 /// The bytes received and not yet returned, kept between reads.
+///
+/// Each system call reads into a small scratch buffer that stays hot in the CPU cache, and the
+/// bytes are then appended to the pending data: measured faster on loopback than reading straight
+/// into a large, cold buffer, and it never zero-fills memory that may stay unused.
 #[derive(Debug, Default)]
 pub struct ReadBuffer {
-    /// Initialised storage; `buf[start..end]` is the pending data.
+    /// `buf[start..]` is the pending data.
     buf: Vec<u8>,
     start: usize,
-    end: usize,
+    /// Where each system call reads to; allocated on first use.
+    scratch: Vec<u8>,
 }
 
 impl ReadBuffer {
@@ -103,13 +108,13 @@ impl ReadBuffer {
 
     /// The bytes received and not yet returned.
     pub fn pending(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
+        &self.buf[self.start..]
     }
 
     /// Drops all pending bytes.
     pub fn clear(&mut self) {
+        self.buf.clear();
         self.start = 0;
-        self.end = 0;
     }
 
     /// Reads from `source` by the reading rules. Returns the data and why the read ended; a
@@ -154,47 +159,30 @@ impl ReadBuffer {
         }
     }
 
-    /// One read from `source` into the free space after the pending bytes.
+    /// One read from `source`, appended to the pending bytes.
     fn fill_from<S: DeadlineRead + ?Sized>(&mut self, source: &mut S) -> io::Result<usize> {
-        self.make_room();
-        let n = source.read(&mut self.buf[self.end..])?;
-        self.end += n;
-        Ok(n)
-    }
-
-    /// Ensures at least [`CHUNK_SIZE`] free bytes after the pending data, moving the pending data
-    /// to the front or growing the storage (geometrically, so growth is linear overall).
-    fn make_room(&mut self) {
-        if self.start == self.end {
-            self.clear();
+        if self.scratch.is_empty() {
+            self.scratch = vec![0; CHUNK_SIZE];
         }
-        if self.buf.len() - self.end >= CHUNK_SIZE {
-            return;
-        }
-        if self.start > 0 && self.start >= self.end - self.start {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
+        let n = source.read(&mut self.scratch)?;
+        if self.start > 0 && self.start >= self.buf.len() - self.start {
+            // More consumed than pending: drop the consumed prefix (amortised linear).
+            self.buf.drain(..self.start);
             self.start = 0;
-            if self.buf.len() - self.end >= CHUNK_SIZE {
-                return;
-            }
         }
-        let wanted = (self.end + CHUNK_SIZE).max(self.buf.len() * 2);
-        self.buf.resize(wanted, 0);
+        self.buf.extend_from_slice(&self.scratch[..n]);
+        Ok(n)
     }
 
     /// Removes the first `n` pending bytes and returns them.
     fn take(&mut self, n: usize, end: ReadEnd) -> ReadOutcome {
-        let data = if self.start == 0 && n == self.end && n > CHUNK_SIZE {
+        let data = if self.start == 0 && n == self.buf.len() && n > CHUNK_SIZE {
             // The whole storage is the answer: hand it over instead of copying it.
-            let mut whole = std::mem::take(&mut self.buf);
-            whole.truncate(n);
-            self.clear();
-            whole
+            std::mem::take(&mut self.buf)
         } else {
             let data = self.buf[self.start..self.start + n].to_vec();
             self.start += n;
-            if self.start == self.end {
+            if self.start == self.buf.len() {
                 self.clear();
             }
             data

@@ -1,0 +1,80 @@
+//! Marker read: the cost per byte of a read that ends on a marker at the end of 16, 64 and
+//! 256 MiB stays flat, and is close to the same read without a marker.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::bulk::pattern;
+use crate::clients::{library_read, Kind};
+use crate::pki::Pki;
+use crate::report::{Row, Series};
+use crate::servers::payload_server;
+use crate::stats::{median, timed};
+
+const MARKER: &[u8] = b"\r\n.\r\n";
+
+/// Measures each size; returns the rows and the chart's series.
+pub fn run(pki: &Pki, sizes_mib: &[usize], reps: usize) -> (Vec<Row>, Vec<Series>) {
+    let mut with_marker = Vec::new();
+    let mut without = Vec::new();
+    let mut rows = Vec::new();
+    for &mib in sizes_mib {
+        let bytes = mib << 20;
+        let mut payload = pattern(bytes - MARKER.len());
+        payload.extend_from_slice(MARKER);
+        let port = payload_server(Arc::new(payload), None);
+        let (mut m, mut n) = (Vec::new(), Vec::new());
+        for _ in 0..reps {
+            let (t, out) = timed(|| library_read(Kind::Plain, port, pki, MARKER));
+            assert_eq!((out.data.len(), out.end), (bytes, tcplink::ReadEnd::Marker));
+            m.push(t);
+            let (t, out) = timed(|| library_read(Kind::Plain, port, pki, b""));
+            assert_eq!((out.data.len(), out.end), (bytes, tcplink::ReadEnd::Eof));
+            n.push(t);
+        }
+        let (m, n) = (median(&mut m), median(&mut n));
+        with_marker.push((mib as f64, ns_per_byte(m, bytes)));
+        without.push((mib as f64, ns_per_byte(n, bytes)));
+        if mib == 64 {
+            let ratio = m.as_secs_f64() / n.as_secs_f64();
+            rows.push(Row::check(
+                "marker read 64 MiB: time with marker / without",
+                format!(
+                    "{ratio:.2} ({:.0} vs {:.0} ms)",
+                    m.as_secs_f64() * 1e3,
+                    n.as_secs_f64() * 1e3
+                ),
+                "<= 1.10",
+                ratio <= 1.10,
+            ));
+        }
+    }
+    let per_byte: Vec<f64> = with_marker.iter().map(|p| p.1).collect();
+    let spread = per_byte.iter().cloned().fold(0.0, f64::max)
+        / per_byte.iter().cloned().fold(f64::MAX, f64::min);
+    let figures: Vec<String> = with_marker
+        .iter()
+        .map(|(mib, ns)| format!("{mib} MiB: {ns:.3}"))
+        .collect();
+    rows.push(Row::check(
+        "marker read: ns per byte across sizes (max / min)",
+        format!("{spread:.2} ({})", figures.join(", ")),
+        "<= 1.25 (flat: linear cost)",
+        spread <= 1.25,
+    ));
+    let series = vec![
+        Series {
+            name: "marker at the end".into(),
+            points: with_marker,
+        },
+        Series {
+            name: "no marker (read to EOF)".into(),
+            points: without,
+        },
+    ];
+    (rows, series)
+}
+
+fn ns_per_byte(d: Duration, bytes: usize) -> f64 {
+    d.as_nanos() as f64 / bytes as f64
+}
