@@ -9,6 +9,9 @@ use crate::names::Names;
 use crate::params::{describe, integer};
 use crate::state::ClientState;
 
+/// Writes a property from the platform's value; the `&str` is the property's label for messages.
+pub type Setter = fn(&mut ClientState, &ParamValue, &str) -> Result<()>;
+
 /// One property: names, getter and (for read-write ones) setter.
 pub struct PropSpec {
     /// Russian and English names.
@@ -16,7 +19,7 @@ pub struct PropSpec {
     /// Reads the property.
     pub get: fn(&ClientState) -> Value,
     /// Writes the property; `None` for read-only ones.
-    pub set: Option<fn(&mut ClientState, &ParamValue, &str) -> Result<()>>,
+    pub set: Option<Setter>,
 }
 
 /// Every property, in the platform's numbering.

@@ -239,6 +239,8 @@ unsafe extern "system" fn add_error(
     description: *const u16,
     scode: c_long,
 ) -> bool {
+    // `long` is 32-bit on Windows, 64-bit on Linux.
+    #[allow(clippy::useless_conversion)]
     let error = ReportedError {
         code,
         source: read_wstr(source).unwrap_or_default(),
