@@ -1,0 +1,97 @@
+//! # tcplink-addin
+//!
+//! The tcplink 1C:Enterprise add-in (Native API): the class `TcpClient`, one object per
+//! connection, with layer 1 of `shared/api.md`: every method under a Russian and an English
+//! name, optional parameters with defaults the platform can ask for, and properties for the
+//! connect timeout, the connection state, why the last read ended, TLS details, the version, and
+//! whether failures raise exceptions.
+//!
+//! Module map: [`names`] (bilingual names, lookup), [`params`] (parameter descriptions and
+//! conversion), [`encodings`] (text encodings), [`state`] (the object's state and operations),
+//! [`methods`] and [`props`] (the tables), [`component`] (the platform-facing object) and the
+//! exported functions below.
+
+#![warn(missing_docs)]
+
+use std::ffi::{c_int, c_long, c_void};
+
+use addin1c::{create_component, destroy_component, utf16_null, AttachType};
+
+pub mod component;
+pub mod encodings;
+pub mod methods;
+pub mod names;
+pub mod params;
+pub mod props;
+pub mod state;
+
+use component::{shield, TcpClient, CLASS_NAME};
+
+/// The class names `GetClassNames` reports, `|`-separated, null-terminated UTF-16.
+static CLASS_NAMES: [u16; 10] = utf16_null!("TcpClient");
+
+/// Whether the null-terminated UTF-16 string at `name` is [`CLASS_NAME`].
+///
+/// # Safety
+/// `name` must be null or point to a null-terminated UTF-16 string.
+unsafe fn is_class_name(name: *const u16) -> bool {
+    if name.is_null() {
+        return false;
+    }
+    let mut len = 0;
+    while len <= CLASS_NAME.len() && *name.add(len) != 0 {
+        len += 1;
+    }
+    std::slice::from_raw_parts(name, len)
+        .iter()
+        .copied()
+        .eq(CLASS_NAME.encode_utf16())
+}
+
+/// Creates a `TcpClient` object and stores its pointer in `*component`; returns 1 on success
+/// and 0 for an unknown class name.
+///
+/// # Safety
+/// Called by the platform: `name` is a null-terminated UTF-16 string, `component` points to
+/// writable storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn GetClassObject(name: *const u16, component: *mut *mut c_void) -> c_long {
+    shield(0, || {
+        if component.is_null() || !is_class_name(name) {
+            return 0;
+        }
+        create_component(component, TcpClient::default())
+    })
+}
+
+/// Destroys an object made by [`GetClassObject`], closing its connection.
+///
+/// # Safety
+/// Called by the platform once per object, with the pointer `GetClassObject` stored.
+#[no_mangle]
+pub unsafe extern "C" fn DestroyObject(component: *mut *mut c_void) -> c_long {
+    shield(-1, || {
+        if component.is_null() || (*component).is_null() {
+            return -1;
+        }
+        destroy_component(component)
+    })
+}
+
+/// The classes of this add-in: `TcpClient`.
+#[no_mangle]
+pub extern "C" fn GetClassNames() -> *const u16 {
+    CLASS_NAMES.as_ptr()
+}
+
+/// Accepts the platform's capabilities; reports the newest capability level (3).
+#[no_mangle]
+pub extern "C" fn SetPlatformCapabilities(_capabilities: c_int) -> c_int {
+    3
+}
+
+/// The add-in may be loaded in the platform's process or isolated.
+#[no_mangle]
+pub extern "C" fn GetAttachedInfo() -> AttachType {
+    AttachType::Any
+}

@@ -1,0 +1,137 @@
+//! The state of one `TcpClient` object: its connection, settings and the outcome of the last
+//! call, and the operations the methods perform on it.
+
+use std::time::Duration;
+
+use tcplink::{
+    process_request, ConnectOptions, Connection, Endpoint, Error, ErrorKind, ProxySettings,
+    ReadEnd, ReadLimits, ReadOutcome, Request, Result, TlsSettings,
+};
+
+/// The default of `ТаймаутПодключения` / `ConnectTimeout`, in milliseconds.
+pub const DEFAULT_CONNECT_TIMEOUT_MS: u32 = 10_000;
+
+/// One add-in object's state. Every method of the object works through this.
+#[derive(Debug)]
+pub struct ClientState {
+    connection: Option<Connection>,
+    /// The bound on connecting, in ms; 0 means no limit.
+    pub connect_timeout_ms: u32,
+    /// Whether failures raise a 1C exception instead of returning `Ложь`.
+    pub throw_errors: bool,
+    /// The error of the last call, if it failed.
+    pub last_error: Option<Error>,
+    /// Why the last read (of this object's connection, or of `ОбработатьЗапрос`) ended.
+    pub last_read_end: Option<ReadEnd>,
+}
+
+impl Default for ClientState {
+    fn default() -> Self {
+        ClientState {
+            connection: None,
+            connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
+            throw_errors: false,
+            last_error: None,
+            last_read_end: None,
+        }
+    }
+}
+
+impl ClientState {
+    fn connect_options(&self) -> ConnectOptions {
+        ConnectOptions {
+            connect_timeout: Some(Duration::from_millis(u64::from(self.connect_timeout_ms))),
+            ..ConnectOptions::default()
+        }
+    }
+
+    fn open_connection(&mut self) -> Result<&mut Connection> {
+        self.connection
+            .as_mut()
+            .filter(|c| c.is_open())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Closed,
+                    "the connection is not open (call ОткрытьСоединение / Connect first)",
+                )
+            })
+    }
+
+    /// Whether a connection is open: from a successful [`connect`](Self::connect) until
+    /// [`close`](Self::close), a failed reconnect, or the object's destruction. A peer that
+    /// closed its side does not change it; reads then end on `eof`.
+    pub fn is_connected(&self) -> bool {
+        self.connection.as_ref().is_some_and(Connection::is_open)
+    }
+
+    /// What TLS negotiated, as JSON, or `""` for plain TCP or no connection.
+    pub fn tls_info_json(&self) -> String {
+        self.connection
+            .as_ref()
+            .and_then(Connection::tls_info)
+            .map(|i| i.to_json())
+            .unwrap_or_default()
+    }
+
+    /// Connects, replacing (closing) any open connection. The settings are checked first: bad
+    /// settings leave the open connection alone.
+    pub fn connect(&mut self, address: &str, tls_json: &str, proxy_json: &str) -> Result<()> {
+        let endpoint = Endpoint::parse(address, tls_json, proxy_json)?;
+        self.close();
+        self.last_read_end = None;
+        self.connection = Some(Connection::open(&endpoint, &self.connect_options())?);
+        Ok(())
+    }
+
+    /// Closes the connection, if there is one; closing twice is fine.
+    pub fn close(&mut self) {
+        if let Some(mut conn) = self.connection.take() {
+            let _ = conn.close();
+        }
+    }
+
+    /// Sends `data` within `timeout`.
+    pub fn send(&mut self, data: &[u8], timeout: Option<Duration>) -> Result<()> {
+        self.open_connection()?.send(data, timeout)
+    }
+
+    /// Reads by the reading rules and remembers why the read ended.
+    pub fn read(&mut self, limits: &ReadLimits<'_>) -> Result<ReadOutcome> {
+        let result = self.open_connection().and_then(|conn| conn.read(limits));
+        self.last_read_end = Some(result.as_ref().map_or(ReadEnd::Error, |o| o.end));
+        result
+    }
+
+    /// `ОбработатьЗапрос`: a separate connect-send-read-close round trip, bounded by this
+    /// object's connect timeout; the object's own connection is not touched.
+    pub fn process_request(
+        &mut self,
+        address: &str,
+        data: Vec<u8>,
+        tls_json: &str,
+        proxy_json: &str,
+    ) -> Result<ReadOutcome> {
+        let endpoint = Endpoint::parse(address, tls_json, proxy_json)?;
+        let mut request = Request::new(endpoint, data);
+        request.connect = self.connect_options();
+        let result = process_request(&request);
+        self.last_read_end = Some(result.as_ref().map_or(ReadEnd::Error, |o| o.end));
+        result
+    }
+}
+
+/// `ПолучитьНастройкиTls`: the seed's TLS settings JSON.
+pub fn tls_settings_json(accept_invalid_certs: bool, ca_cert_path: &str) -> String {
+    TlsSettings::seed(accept_invalid_certs, ca_cert_path).to_json()
+}
+
+/// `ПолучитьНастройкиПрокси`: the seed's proxy settings JSON, with the host and port checked.
+pub fn proxy_settings_json(
+    server: &str,
+    port: i64,
+    kind: &str,
+    login: &str,
+    password: &str,
+) -> Result<String> {
+    Ok(ProxySettings::new(server, port, kind, login, password)?.to_json())
+}

@@ -1,0 +1,528 @@
+//! Loading an add-in library and driving its objects through their interface tables, the way
+//! the platform does.
+//!
+//! An object (`IComponentBase`) starts with four interface-table pointers: IInitDoneBase,
+//! ILanguageExtenderBase, LocaleBase, UserLanguageBase. A method of one interface is called
+//! with `this` = the address of that interface's pointer inside the object.
+
+use std::ffi::{c_int, c_long, c_void};
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use libloading::Library;
+
+use crate::platform::{read_wstr, HostConnection, HostMemory, MemoryReport, ReportedError};
+use crate::variant::{
+    ParamBlock, StrData, TVariant, Value, VTYPE_BLOB, VTYPE_BOOL, VTYPE_EMPTY, VTYPE_I4,
+    VTYPE_PWSTR, VTYPE_R8, VTYPE_TM,
+};
+
+type This = *mut c_void;
+
+#[repr(C)]
+struct InitDoneVTable {
+    dtor: usize,
+    #[cfg(not(windows))]
+    dtor2: usize,
+    init: unsafe extern "system" fn(This, *mut c_void) -> bool,
+    set_mem_manager: unsafe extern "system" fn(This, *mut c_void) -> bool,
+    get_info: unsafe extern "system" fn(This) -> c_long,
+    done: unsafe extern "system" fn(This),
+}
+
+#[repr(C)]
+struct LanguageExtenderVTable {
+    dtor: usize,
+    #[cfg(not(windows))]
+    dtor2: usize,
+    register_extension_as: unsafe extern "system" fn(This, *mut *mut u16) -> bool,
+    get_n_props: unsafe extern "system" fn(This) -> c_long,
+    find_prop: unsafe extern "system" fn(This, *const u16) -> c_long,
+    get_prop_name: unsafe extern "system" fn(This, c_long, c_long) -> *const u16,
+    get_prop_val: unsafe extern "system" fn(This, c_long, *mut TVariant) -> bool,
+    set_prop_val: unsafe extern "system" fn(This, c_long, *mut TVariant) -> bool,
+    is_prop_readable: unsafe extern "system" fn(This, c_long) -> bool,
+    is_prop_writable: unsafe extern "system" fn(This, c_long) -> bool,
+    get_n_methods: unsafe extern "system" fn(This) -> c_long,
+    find_method: unsafe extern "system" fn(This, *const u16) -> c_long,
+    get_method_name: unsafe extern "system" fn(This, c_long, c_long) -> *const u16,
+    get_n_params: unsafe extern "system" fn(This, c_long) -> c_long,
+    get_param_def_value: unsafe extern "system" fn(This, c_long, c_long, *mut TVariant) -> bool,
+    has_ret_val: unsafe extern "system" fn(This, c_long) -> bool,
+    call_as_proc: unsafe extern "system" fn(This, c_long, *mut TVariant, c_long) -> bool,
+    call_as_func:
+        unsafe extern "system" fn(This, c_long, *mut TVariant, *mut TVariant, c_long) -> bool,
+}
+
+#[repr(C)]
+struct LocaleVTable {
+    dtor: usize,
+    #[cfg(not(windows))]
+    dtor2: usize,
+    set_locale: unsafe extern "system" fn(This, *const u16),
+}
+
+type GetClassObjectFn = unsafe extern "C" fn(*const u16, *mut *mut c_void) -> c_long;
+type DestroyObjectFn = unsafe extern "C" fn(*mut *mut c_void) -> c_long;
+type GetClassNamesFn = unsafe extern "C" fn() -> *const u16;
+type SetPlatformCapabilitiesFn = unsafe extern "C" fn(c_int) -> c_int;
+
+/// A failure of the host, as the platform would report it to the script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostError {
+    /// The library or one of its exports could not be loaded.
+    Load(String),
+    /// `GetClassObject` failed.
+    Create(String),
+    /// `FindMethod`/`FindProp` returned -1.
+    NotFound(String),
+    /// More arguments than `GetNParams` (the platform refuses the call).
+    TooManyArguments {
+        /// The method as called.
+        method: String,
+        /// How many arguments were given.
+        given: usize,
+        /// What `GetNParams` returned.
+        accepted: usize,
+    },
+    /// An omitted parameter without a default (`GetParamDefValue` returned false).
+    MissingArgument {
+        /// The method as called.
+        method: String,
+        /// The parameter's index.
+        index: usize,
+    },
+}
+
+impl fmt::Display for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+impl std::error::Error for HostError {}
+
+/// A loaded add-in library.
+pub struct AddinLibrary {
+    library: Arc<Library>,
+    get_class_object: GetClassObjectFn,
+    destroy_object: DestroyObjectFn,
+    get_class_names: GetClassNamesFn,
+    set_platform_capabilities: SetPlatformCapabilitiesFn,
+}
+
+impl AddinLibrary {
+    /// Loads the library at `path` and resolves the four exports.
+    pub fn load(path: &Path) -> Result<AddinLibrary, HostError> {
+        let load = |e: libloading::Error| HostError::Load(format!("{}: {e}", path.display()));
+        // SAFETY: loading runs the library's initialisers; the add-in is ours.
+        let library = unsafe { Library::new(path) }.map_err(load)?;
+        // SAFETY: the types are the Native API's export signatures.
+        unsafe {
+            let get_class_object = *library
+                .get::<GetClassObjectFn>(b"GetClassObject\0")
+                .map_err(load)?;
+            let destroy_object = *library
+                .get::<DestroyObjectFn>(b"DestroyObject\0")
+                .map_err(load)?;
+            let get_class_names = *library
+                .get::<GetClassNamesFn>(b"GetClassNames\0")
+                .map_err(load)?;
+            let set_platform_capabilities = *library
+                .get::<SetPlatformCapabilitiesFn>(b"SetPlatformCapabilities\0")
+                .map_err(load)?;
+            Ok(AddinLibrary {
+                library: Arc::new(library),
+                get_class_object,
+                destroy_object,
+                get_class_names,
+                set_platform_capabilities,
+            })
+        }
+    }
+
+    /// `GetClassNames`, split at `|`.
+    pub fn class_names(&self) -> Vec<String> {
+        // SAFETY: the export returns a static null-terminated string.
+        let names = unsafe { read_wstr((self.get_class_names)()) }.unwrap_or_default();
+        names.split('|').map(str::to_string).collect()
+    }
+
+    /// `SetPlatformCapabilities(3)`, as platform 8.3.21+ does.
+    pub fn set_platform_capabilities(&self, capabilities: c_int) -> c_int {
+        // SAFETY: a plain C function.
+        unsafe { (self.set_platform_capabilities)(capabilities) }
+    }
+
+    /// Creates an object of `class` and initialises it as the platform does: `Init` with the
+    /// host's `IAddInDefBase`, `setMemManager`, `GetInfo`, `RegisterExtensionAs`, `SetLocale`.
+    pub fn create(&self, class: &str) -> Result<AddinObject, HostError> {
+        let name: Vec<u16> = class.encode_utf16().chain([0]).collect();
+        let mut object: *mut c_void = std::ptr::null_mut();
+        // SAFETY: the export's contract.
+        let created = unsafe { (self.get_class_object)(name.as_ptr(), &mut object) };
+        if created == 0 || object.is_null() {
+            return Err(HostError::Create(format!(
+                "GetClassObject({class}) returned {created}"
+            )));
+        }
+        let mut obj = AddinObject {
+            object,
+            memory: HostMemory::new(),
+            connection: HostConnection::new(),
+            destroy_object: self.destroy_object,
+            _library: Arc::clone(&self.library),
+            info: 0,
+            extension_name: String::new(),
+            destroyed: false,
+        };
+        // SAFETY: the object was just created; the interfaces live in `obj`.
+        unsafe {
+            let init_done = obj.init_done();
+            if !(init_done.init)(obj.this(0), obj.connection.as_interface()) {
+                return Err(HostError::Create("Init returned false".into()));
+            }
+            if !(init_done.set_mem_manager)(obj.this(0), obj.memory.as_interface()) {
+                return Err(HostError::Create("setMemManager returned false".into()));
+            }
+            obj.info = (init_done.get_info)(obj.this(0)) as i64;
+            let mut ext: *mut u16 = std::ptr::null_mut();
+            if !(obj.lang().register_extension_as)(obj.this(1), &mut ext) {
+                return Err(HostError::Create(
+                    "RegisterExtensionAs returned false".into(),
+                ));
+            }
+            obj.extension_name = obj.take_wstr(ext).unwrap_or_default();
+        }
+        obj.set_locale("ru_RU");
+        Ok(obj)
+    }
+}
+
+/// The result of `CallAsFunc` / `GetPropVal`: what the function returned and the value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Returned {
+    /// The interface function's result; `false` makes the platform raise an exception.
+    pub ok: bool,
+    /// The value written into the result variant.
+    pub value: Value,
+}
+
+/// One add-in object, with the host-side memory manager and connection it was given.
+pub struct AddinObject {
+    object: *mut c_void,
+    memory: Box<HostMemory>,
+    connection: Box<HostConnection>,
+    destroy_object: DestroyObjectFn,
+    _library: Arc<Library>,
+    /// What `GetInfo` returned.
+    pub info: i64,
+    /// What `RegisterExtensionAs` returned.
+    pub extension_name: String,
+    destroyed: bool,
+}
+
+impl AddinObject {
+    /// `this` for interface `n` (0 IInitDoneBase, 1 ILanguageExtenderBase, 2 LocaleBase).
+    fn this(&self, n: usize) -> This {
+        // SAFETY: the object starts with four interface-table pointers.
+        unsafe { self.object.cast::<*const c_void>().add(n).cast() }
+    }
+
+    unsafe fn table<T>(&self, n: usize) -> &T {
+        &*(*self.object.cast::<*const T>().add(n))
+    }
+
+    unsafe fn init_done(&self) -> &InitDoneVTable {
+        self.table(0)
+    }
+
+    unsafe fn lang(&self) -> &LanguageExtenderVTable {
+        self.table(1)
+    }
+
+    /// Reads a string the add-in allocated and frees it through the memory manager.
+    unsafe fn take_wstr(&self, ptr: *const u16) -> Option<String> {
+        let text = read_wstr(ptr)?;
+        let mut block = ptr as *mut c_void;
+        self.memory.free(&mut block);
+        Some(text)
+    }
+
+    /// Converts a result variant to a [`Value`], freeing its memory as the platform does.
+    fn take_value(&self, v: &mut TVariant) -> Value {
+        // SAFETY: the tag says which union member the add-in wrote.
+        unsafe {
+            match v.vt {
+                VTYPE_EMPTY => Value::Empty,
+                VTYPE_BOOL => Value::Bool(v.data.b),
+                VTYPE_I4 => Value::I4(v.data.i32),
+                VTYPE_R8 => Value::R8(v.data.f64),
+                VTYPE_TM => Value::Date,
+                VTYPE_PWSTR | VTYPE_BLOB => {
+                    let StrData { ptr, len } = v.data.str;
+                    let value = if ptr.is_null() {
+                        assert_eq!(len, 0, "a null pointer with a non-zero length");
+                        if v.vt == VTYPE_PWSTR {
+                            Value::Str(String::new())
+                        } else {
+                            Value::Blob(Vec::new())
+                        }
+                    } else if v.vt == VTYPE_PWSTR {
+                        Value::Str(String::from_utf16_lossy(std::slice::from_raw_parts(
+                            ptr.cast::<u16>(),
+                            len as usize,
+                        )))
+                    } else {
+                        Value::Blob(
+                            std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize).to_vec(),
+                        )
+                    };
+                    let mut block = ptr;
+                    self.memory.free(&mut block);
+                    v.data.str.ptr = block;
+                    value
+                }
+                other => Value::Other(other),
+            }
+        }
+    }
+
+    /// `GetNMethods`.
+    pub fn n_methods(&self) -> usize {
+        // SAFETY: interface call on a live object.
+        unsafe { (self.lang().get_n_methods)(self.this(1)) as usize }
+    }
+
+    /// `FindMethod`.
+    pub fn find_method(&self, name: &str) -> Option<usize> {
+        let name: Vec<u16> = name.encode_utf16().chain([0]).collect();
+        // SAFETY: interface call on a live object.
+        let n = unsafe { (self.lang().find_method)(self.this(1), name.as_ptr()) };
+        usize::try_from(n).ok()
+    }
+
+    /// `GetMethodName` (alias 0: English, 1: local), freeing the string as the platform does.
+    pub fn method_name(&self, num: usize, alias: usize) -> Option<String> {
+        // SAFETY: interface call on a live object; the result is the add-in's allocation.
+        unsafe {
+            self.take_wstr((self.lang().get_method_name)(
+                self.this(1),
+                num as c_long,
+                alias as c_long,
+            ))
+        }
+    }
+
+    /// `GetNParams`.
+    pub fn n_params(&self, num: usize) -> usize {
+        // SAFETY: interface call on a live object.
+        unsafe { (self.lang().get_n_params)(self.this(1), num as c_long) as usize }
+    }
+
+    /// `GetParamDefValue`: `None` when it returns false.
+    pub fn param_default(&self, method: usize, param: usize) -> Option<Value> {
+        let mut v = TVariant::empty();
+        // SAFETY: interface call on a live object.
+        let ok = unsafe {
+            (self.lang().get_param_def_value)(
+                self.this(1),
+                method as c_long,
+                param as c_long,
+                &mut v,
+            )
+        };
+        let value = self.take_value(&mut v);
+        ok.then_some(value)
+    }
+
+    /// `HasRetVal`.
+    pub fn has_ret_val(&self, method: usize) -> bool {
+        // SAFETY: interface call on a live object.
+        unsafe { (self.lang().has_ret_val)(self.this(1), method as c_long) }
+    }
+
+    fn method(&self, name: &str) -> Result<usize, HostError> {
+        self.find_method(name)
+            .ok_or_else(|| HostError::NotFound(name.to_string()))
+    }
+
+    /// Completes `args` as the platform does: more than `GetNParams` is refused; omitted
+    /// trailing parameters are filled from `GetParamDefValue`.
+    fn complete(&self, name: &str, num: usize, args: &[Value]) -> Result<Vec<Value>, HostError> {
+        let accepted = self.n_params(num);
+        if args.len() > accepted {
+            return Err(HostError::TooManyArguments {
+                method: name.to_string(),
+                given: args.len(),
+                accepted,
+            });
+        }
+        let mut all = args.to_vec();
+        for index in args.len()..accepted {
+            let value =
+                self.param_default(num, index)
+                    .ok_or_else(|| HostError::MissingArgument {
+                        method: name.to_string(),
+                        index,
+                    })?;
+            all.push(value);
+        }
+        Ok(all)
+    }
+
+    /// Calls method `name` as a function, the way the platform does for `X = Obj.Name(args)`.
+    pub fn call(&self, name: &str, args: &[Value]) -> Result<Returned, HostError> {
+        let num = self.method(name)?;
+        let all = self.complete(name, num, args)?;
+        Ok(self.call_raw(num, &all))
+    }
+
+    /// Calls method `name` as a procedure (`Obj.Name(args);`): returns `CallAsProc`'s result.
+    pub fn call_proc(&self, name: &str, args: &[Value]) -> Result<bool, HostError> {
+        let num = self.method(name)?;
+        let all = self.complete(name, num, args)?;
+        let mut block = ParamBlock::new(&all);
+        // SAFETY: interface call on a live object with a valid parameter array.
+        Ok(unsafe {
+            (self.lang().call_as_proc)(
+                self.this(1),
+                num as c_long,
+                block.as_mut_ptr(),
+                block.len() as c_long,
+            )
+        })
+    }
+
+    /// `CallAsFunc` with exactly `args` (no completion, no count check): for probing how the
+    /// add-in treats what the platform would never send.
+    pub fn call_raw(&self, num: usize, args: &[Value]) -> Returned {
+        let mut block = ParamBlock::new(args);
+        let tags = block.tags();
+        let mut ret = TVariant::empty();
+        // SAFETY: interface call on a live object with a valid parameter array.
+        let ok = unsafe {
+            (self.lang().call_as_func)(
+                self.this(1),
+                num as c_long,
+                &mut ret,
+                block.as_mut_ptr(),
+                block.len() as c_long,
+            )
+        };
+        assert_eq!(
+            block.tags(),
+            tags,
+            "the add-in changed its input parameters"
+        );
+        Returned {
+            ok,
+            value: self.take_value(&mut ret),
+        }
+    }
+
+    /// `GetNProps`.
+    pub fn n_props(&self) -> usize {
+        // SAFETY: interface call on a live object.
+        unsafe { (self.lang().get_n_props)(self.this(1)) as usize }
+    }
+
+    /// `FindProp`.
+    pub fn find_prop(&self, name: &str) -> Option<usize> {
+        let name: Vec<u16> = name.encode_utf16().chain([0]).collect();
+        // SAFETY: interface call on a live object.
+        let n = unsafe { (self.lang().find_prop)(self.this(1), name.as_ptr()) };
+        usize::try_from(n).ok()
+    }
+
+    /// `GetPropName`, freeing the string as the platform does.
+    pub fn prop_name(&self, num: usize, alias: usize) -> Option<String> {
+        // SAFETY: interface call on a live object; the result is the add-in's allocation.
+        unsafe {
+            self.take_wstr((self.lang().get_prop_name)(
+                self.this(1),
+                num as c_long,
+                alias as c_long,
+            ))
+        }
+    }
+
+    /// `IsPropReadable` and `IsPropWritable`.
+    pub fn prop_access(&self, num: usize) -> (bool, bool) {
+        // SAFETY: interface calls on a live object.
+        unsafe {
+            (
+                (self.lang().is_prop_readable)(self.this(1), num as c_long),
+                (self.lang().is_prop_writable)(self.this(1), num as c_long),
+            )
+        }
+    }
+
+    /// `GetPropVal` of the property `name`.
+    pub fn get_prop(&self, name: &str) -> Result<Returned, HostError> {
+        let num = self
+            .find_prop(name)
+            .ok_or_else(|| HostError::NotFound(name.to_string()))?;
+        let mut v = TVariant::empty();
+        // SAFETY: interface call on a live object.
+        let ok = unsafe { (self.lang().get_prop_val)(self.this(1), num as c_long, &mut v) };
+        Ok(Returned {
+            ok,
+            value: self.take_value(&mut v),
+        })
+    }
+
+    /// `SetPropVal` of the property `name`.
+    pub fn set_prop(&self, name: &str, value: Value) -> Result<bool, HostError> {
+        let num = self
+            .find_prop(name)
+            .ok_or_else(|| HostError::NotFound(name.to_string()))?;
+        let values = [value];
+        let mut block = ParamBlock::new(&values);
+        // SAFETY: interface call on a live object with a valid variant.
+        Ok(unsafe { (self.lang().set_prop_val)(self.this(1), num as c_long, block.as_mut_ptr()) })
+    }
+
+    /// `LocaleBase::SetLocale`.
+    pub fn set_locale(&self, locale: &str) {
+        let locale: Vec<u16> = locale.encode_utf16().chain([0]).collect();
+        // SAFETY: interface call on a live object.
+        unsafe { (self.table::<LocaleVTable>(2).set_locale)(self.this(2), locale.as_ptr()) }
+    }
+
+    /// The `AddError` calls the object made since the last call of this.
+    pub fn take_errors(&self) -> Vec<ReportedError> {
+        self.connection.take_errors()
+    }
+
+    /// The memory statistics so far.
+    pub fn memory(&self) -> MemoryReport {
+        self.memory.report()
+    }
+
+    /// `Done`, then `DestroyObject`, as the platform does when the object's last reference
+    /// goes; returns the final memory statistics.
+    pub fn destroy(mut self) -> MemoryReport {
+        self.destroy_now();
+        self.memory.report()
+    }
+
+    fn destroy_now(&mut self) {
+        if self.destroyed {
+            return;
+        }
+        self.destroyed = true;
+        // SAFETY: the object is live until DestroyObject, which nulls the pointer.
+        unsafe {
+            (self.init_done().done)(self.this(0));
+            (self.destroy_object)(&mut self.object);
+        }
+    }
+}
+
+impl Drop for AddinObject {
+    fn drop(&mut self) {
+        self.destroy_now();
+    }
+}

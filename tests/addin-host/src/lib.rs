@@ -1,0 +1,45 @@
+//! # tcplink-addin-host
+//!
+//! A test host for 1C Native API add-ins, written from the platform's side of the interface
+//! and independently of addin1c: it loads the library with libloading, creates objects through
+//! `GetClassObject`, drives them through their C++ interface tables
+//! ([`addin::AddinObject`]), gives them an `IMemoryManager` that counts every allocation and
+//! an `IAddInDefBase` that records `AddError` ([`platform`]), and lays values out as the
+//! platform's `tVariant` ([`variant`]).
+//!
+//! [`scenario::smoke`] is a self-contained run (its own TCP server, no tools needed) that the
+//! `addin-host` binary executes, e.g. under Wine for a Windows build.
+
+#![warn(missing_docs)]
+
+pub mod addin;
+pub mod platform;
+pub mod scenario;
+pub mod variant;
+
+use std::path::PathBuf;
+
+pub use addin::{AddinLibrary, AddinObject, HostError, Returned};
+pub use platform::{MemoryReport, ReportedError};
+pub use variant::Value;
+
+/// The file name of the tcplink add-in on this platform.
+pub const LIBRARY_FILE: &str = if cfg!(windows) {
+    "tcplink_addin.dll"
+} else if cfg!(target_os = "macos") {
+    "libtcplink_addin.dylib"
+} else {
+    "libtcplink_addin.so"
+};
+
+/// Where the add-in library is: `$TCPLINK_ADDIN` if set, else the debug build in the
+/// workspace's target directory (`$CARGO_TARGET_DIR` or `target/`).
+pub fn library_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("TCPLINK_ADDIN") {
+        return PathBuf::from(path);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    target.join("debug").join(LIBRARY_FILE)
+}

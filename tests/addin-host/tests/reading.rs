@@ -1,0 +1,284 @@
+//! The reading rules through the add-in, over real servers: the marker (string or binary) is
+//! kept, leftovers come first in the next read, the size limit, the idle timeout, EOF,
+//! encodings, ProcessRequest, and very large binary data.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use addin_host::Value;
+use common::*;
+
+fn blob(bytes: &[u8]) -> Value {
+    Value::Blob(bytes.to_vec())
+}
+
+fn read_end(obj: &addin_host::AddinObject) -> Value {
+    obj.get_prop("ПричинаОкончанияЧтения").unwrap().value
+}
+
+#[test]
+fn the_marker_is_kept_and_the_leftover_comes_next() {
+    let echo = socat_echo();
+    let obj = client();
+    assert_eq!(
+        call(&obj, "ОткрытьСоединение", &[s(&echo.address())]),
+        Value::Bool(true)
+    );
+    assert_eq!(
+        call(
+            &obj,
+            "ОтправитьДвоичныеДанные",
+            &[blob(b"one\r\ntwo\r\nthr")]
+        ),
+        Value::Bool(true)
+    );
+    let first = call(
+        &obj,
+        "ПрочитатьДвоичныеДанные",
+        &[Value::I4(0), s("\r\n"), Value::I4(3000)],
+    );
+    assert_eq!(first.as_blob(), b"one\r\n");
+    assert_eq!(read_end(&obj), s("marker"));
+    let second = call(&obj, "ReadLine", &[s("UTF-8"), s("\r\n"), Value::I4(3000)]);
+    assert_eq!(second, s("two\r\n"));
+    let rest = call(
+        &obj,
+        "ReadBinaryData",
+        &[Value::I4(0), s(""), Value::I4(300)],
+    );
+    assert_eq!(rest.as_blob(), b"thr");
+    assert_eq!(read_end(&obj), s("timeout"));
+    assert_eq!(
+        last_error(&obj),
+        serde_json::Value::Null,
+        "a timeout is not an error"
+    );
+    finish(obj);
+}
+
+#[test]
+fn the_size_limit_ends_a_read_and_keeps_the_excess() {
+    let echo = socat_echo();
+    let obj = client();
+    call(&obj, "Connect", &[s(&echo.address())]);
+    call(&obj, "SendLine", &[s("0123456789")]);
+    let read = |max: i32| {
+        call(
+            &obj,
+            "ReadBinaryData",
+            &[Value::I4(max), s(""), Value::I4(2000)],
+        )
+    };
+    assert_eq!(read(4).as_blob(), b"0123");
+    assert_eq!(read_end(&obj), s("size"));
+    assert_eq!(read(4).as_blob(), b"4567");
+    // A marker beyond the size limit does not stretch it.
+    call(&obj, "SendLine", &[s("ab\n")]);
+    let out = call(
+        &obj,
+        "ReadBinaryData",
+        &[Value::R8(3.0), s("\n"), Value::I4(2000)],
+    );
+    assert_eq!(out.as_blob(), b"89a");
+    assert_eq!(read_end(&obj), s("size"));
+    let out = call(
+        &obj,
+        "ReadBinaryData",
+        &[Value::I4(3), s("\n"), Value::I4(2000)],
+    );
+    assert_eq!(out.as_blob(), b"b\n");
+    assert_eq!(read_end(&obj), s("marker"));
+    finish(obj);
+}
+
+#[test]
+fn a_binary_marker_is_matched_byte_for_byte() {
+    let echo = socat_echo();
+    let obj = client();
+    call(&obj, "Connect", &[s(&echo.address())]);
+    call(
+        &obj,
+        "SendBinaryData",
+        &[blob(&[1, 2, 0xFF, 0, 3, 0xFF, 0])],
+    );
+    let out = call(
+        &obj,
+        "ReadBinaryData",
+        &[Value::I4(0), blob(&[0xFF, 0]), Value::I4(2000)],
+    );
+    assert_eq!(out.as_blob(), [1, 2, 0xFF, 0]);
+    // A binary marker works for text reads too.
+    let out = call(
+        &obj,
+        "ReadLine",
+        &[s("windows-1251"), blob(&[0xFF, 0]), Value::I4(2000)],
+    );
+    assert_eq!(out, s("\u{3}я\u{0}"));
+    assert_eq!(read_end(&obj), s("marker"));
+    finish(obj);
+}
+
+#[test]
+fn eof_returns_what_arrived_and_is_not_an_error() {
+    let addr = send_and_close(b"bye".to_vec());
+    let obj = client();
+    call(&obj, "Connect", &[s(&addr.to_string())]);
+    assert_eq!(
+        call(&obj, "ReadLine", &[s("UTF-8"), s("\n"), Value::I4(3000)]),
+        s("bye")
+    );
+    assert_eq!(read_end(&obj), s("eof"));
+    assert_eq!(last_error(&obj), serde_json::Value::Null);
+    assert_eq!(call(&obj, "ReadLine", &[]), s(""));
+    assert_eq!(read_end(&obj), s("eof"));
+    // The connection stays open on our side until closed.
+    assert_eq!(obj.get_prop("Connected").unwrap().value, Value::Bool(true));
+    finish(obj);
+}
+
+#[test]
+fn the_idle_timeout_returns_partial_data_and_zero_means_no_limit() {
+    let addr = serve(|mut stream| {
+        let _ = stream.write_all(b"part");
+        thread::sleep(Duration::from_millis(800));
+        let _ = stream.write_all(b"late");
+        thread::sleep(Duration::from_secs(3));
+    });
+    let obj = client();
+    call(&obj, "Connect", &[s(&addr.to_string())]);
+    let started = Instant::now();
+    assert_eq!(
+        call(&obj, "ReadLine", &[s("UTF-8"), s("\n"), Value::I4(300)]),
+        s("part")
+    );
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(280) && waited < Duration::from_millis(790),
+        "{waited:?}"
+    );
+    assert_eq!(read_end(&obj), s("timeout"));
+    // Timeout 0: wait as long as it takes (here, for the late bytes).
+    let out = call(&obj, "ReadBinaryData", &[Value::I4(4), s(""), Value::I4(0)]);
+    assert_eq!(out.as_blob(), b"late");
+    assert_eq!(read_end(&obj), s("size"));
+    finish(obj);
+}
+
+#[test]
+fn encodings_write_and_read_the_right_bytes() {
+    let echo = socat_echo();
+    let obj = client();
+    call(&obj, "Connect", &[s(&echo.address())]);
+    let cases: [(&str, &[u8]); 5] = [
+        ("UTF-8", &[0xD0, 0xAF, b';']),
+        ("windows-1251", &[0xDF, b';']),
+        ("KOI8-R", &[0xF1, b';']),
+        ("CP866", &[0x9F, b';']),
+        ("UTF-16LE", &[0x2F, 0x04, b';', 0]),
+    ];
+    for (encoding, bytes) in cases {
+        call(&obj, "SendLine", &[s("Я;"), s(encoding)]);
+        let raw = call(
+            &obj,
+            "ReadBinaryData",
+            &[Value::I4(bytes.len() as i32), s(""), Value::I4(2000)],
+        );
+        assert_eq!(raw.as_blob(), bytes, "{encoding}");
+        // The string marker is encoded in the read's encoding.
+        call(
+            &obj,
+            "ОтправитьСтроку",
+            &[s("Привет; мир;"), s(encoding), Value::I4(2000)],
+        );
+        let text = call(
+            &obj,
+            "ПрочитатьСтроку",
+            &[s(encoding), s(";"), Value::I4(2000)],
+        );
+        assert_eq!(text, s("Привет;"), "{encoding}");
+        let text = call(
+            &obj,
+            "ПрочитатьСтроку",
+            &[s(encoding), s(";"), Value::I4(2000)],
+        );
+        assert_eq!(text, s(" мир;"), "{encoding}");
+    }
+    finish(obj);
+}
+
+#[test]
+fn process_request_round_trips_as_text_or_binary() {
+    let echo = socat_echo();
+    let obj = client();
+    let answer = call(
+        &obj,
+        "ОбработатьЗапрос",
+        &[s(&echo.address()), s("привет\nrest")],
+    );
+    assert_eq!(answer, s("привет\n"));
+    assert_eq!(read_end(&obj), s("marker"));
+    let answer = call(
+        &obj,
+        "ProcessRequest",
+        &[
+            s(&echo.address()),
+            blob(&[0, 1, b'\n', 2]),
+            Value::Bool(false),
+        ],
+    );
+    assert_eq!(answer.as_blob(), [0, 1, b'\n']);
+    // The object's own connection is not involved.
+    assert_eq!(obj.get_prop("Connected").unwrap().value, Value::Bool(false));
+    finish(obj);
+}
+
+#[test]
+fn very_large_binary_data_goes_both_ways() {
+    const SIZE: usize = 256 << 20;
+    let pattern: Vec<u8> = (0..SIZE).map(|i| (i % 251) as u8).collect();
+    let expected = pattern.clone();
+    // A sink that counts what arrives and answers with the count.
+    let sink = serve(move |mut stream| {
+        let mut total = 0usize;
+        let mut buf = vec![0u8; 1 << 20];
+        while total < SIZE {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+        let _ = stream.write_all(format!("{total}\n").as_bytes());
+    });
+    let obj = client();
+    call(&obj, "Connect", &[s(&sink.to_string())]);
+    assert_eq!(
+        call(
+            &obj,
+            "SendBinaryData",
+            &[Value::Blob(pattern), Value::I4(60_000)]
+        ),
+        Value::Bool(true)
+    );
+    assert_eq!(
+        call(&obj, "ReadLine", &[s("UTF-8"), s("\n"), Value::I4(60_000)]),
+        s(&format!("{SIZE}\n"))
+    );
+    call(&obj, "Close", &[]);
+    let source = send_and_close(expected.clone());
+    call(&obj, "Connect", &[s(&source.to_string())]);
+    let got = call(
+        &obj,
+        "ReadBinaryData",
+        &[Value::I4(0), s(""), Value::I4(60_000)],
+    );
+    assert!(
+        got.as_blob() == expected.as_slice(),
+        "the 256 MiB answer differs"
+    );
+    assert_eq!(read_end(&obj), s("eof"));
+    assert!(obj.memory().largest >= SIZE);
+    finish(obj);
+}

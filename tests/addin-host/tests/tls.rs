@@ -1,0 +1,153 @@
+//! TLS through the add-in against `openssl s_server -rev`, with certificates made at test time:
+//! verification is on by default, can be turned off, and a CA file makes a private CA trusted.
+
+mod common;
+
+use addin_host::Value;
+use common::*;
+
+fn tls_settings(obj: &addin_host::AddinObject, accept_invalid: bool, ca: &str) -> String {
+    let json = call(
+        obj,
+        "ПолучитьНастройкиTls",
+        &[Value::Bool(accept_invalid), s(ca)],
+    );
+    json.as_str().to_string()
+}
+
+#[test]
+fn tls_settings_json_has_the_seed_fields() {
+    let obj = client();
+    let json: serde_json::Value =
+        serde_json::from_str(&tls_settings(&obj, true, "/tmp/ca.pem")).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"use_tls": true, "accept_invalid_certs": true, "ca_cert_path": "/tmp/ca.pem"})
+    );
+    let json = call(&obj, "GetTlsSettings", &[Value::Bool(false)]);
+    let json: serde_json::Value = serde_json::from_str(json.as_str()).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"use_tls": true, "accept_invalid_certs": false})
+    );
+    call(&obj, "GetTlsSettings", &[s("yes")]);
+    assert_eq!(error_kind(&obj), "argument");
+    finish(obj);
+}
+
+#[test]
+fn a_self_signed_certificate_is_rejected_by_default() {
+    let certs = self_signed();
+    let server = openssl_rev(&certs);
+    let obj = client();
+    let tls = tls_settings(&obj, false, "");
+    assert_eq!(
+        call(&obj, "Connect", &[s(&server.address()), s(&tls)]),
+        Value::Bool(false)
+    );
+    assert_eq!(error_kind(&obj), "tls");
+    assert_eq!(obj.get_prop("Connected").unwrap().value, Value::Bool(false));
+    // The seed's minimal settings object verifies too.
+    call(
+        &obj,
+        "Connect",
+        &[s(&server.address()), s(r#"{"use_tls": true}"#)],
+    );
+    assert_eq!(error_kind(&obj), "tls");
+    // ProcessRequest as well.
+    assert_eq!(
+        call(
+            &obj,
+            "ProcessRequest",
+            &[s(&server.address()), s("hi\n"), Value::Bool(true), s(&tls)]
+        ),
+        s("")
+    );
+    assert_eq!(error_kind(&obj), "tls");
+    finish(obj);
+}
+
+#[test]
+fn accept_invalid_certs_connects_and_reports_tls_info() {
+    let certs = self_signed();
+    let server = openssl_rev(&certs);
+    let obj = client();
+    let tls = tls_settings(&obj, true, "");
+    assert_eq!(
+        call(&obj, "ОткрытьСоединение", &[s(&server.address()), s(&tls)]),
+        Value::Bool(true)
+    );
+    call(&obj, "SendLine", &[s("hello\n")]);
+    assert_eq!(
+        call(&obj, "ReadLine", &[s("UTF-8"), s("\n"), Value::I4(5000)]),
+        s("olleh\n")
+    );
+    let info = obj.get_prop("ИнформацияTls").unwrap().value;
+    let info: serde_json::Value = serde_json::from_str(info.as_str()).unwrap();
+    let backend = info["backend"].as_str().unwrap();
+    assert!(
+        ["rustls", "openssl", "native-tls"].contains(&backend),
+        "{info}"
+    );
+    assert!(
+        info["version"]
+            .as_str()
+            .is_some_and(|v| v.contains("1.3") || v.contains("1.2")),
+        "{info}"
+    );
+    assert!(
+        info["cipher"].as_str().is_some_and(|c| !c.is_empty()),
+        "{info}"
+    );
+    call(&obj, "Close", &[]);
+    assert_eq!(obj.get_prop("TlsInfo").unwrap().value, s(""));
+    finish(obj);
+}
+
+#[test]
+fn a_ca_file_makes_a_private_ca_trusted() {
+    let certs = ca_signed();
+    let server = openssl_rev(&certs);
+    let obj = client();
+    let tls = tls_settings(&obj, false, &certs.ca.display().to_string());
+    assert_eq!(
+        call(&obj, "Connect", &[s(&server.address()), s(&tls)]),
+        Value::Bool(true),
+        "{:?}",
+        last_error(&obj)
+    );
+    let info: serde_json::Value =
+        serde_json::from_str(obj.get_prop("TlsInfo").unwrap().value.as_str()).unwrap();
+    assert!(
+        info["peer_subject"]
+            .as_str()
+            .is_some_and(|p| p.contains("localhost")),
+        "{info}"
+    );
+    // s_server serves one connection at a time.
+    call(&obj, "Close", &[]);
+    let answer = call(
+        &obj,
+        "ProcessRequest",
+        &[s(&server.address()), s("abc\n"), Value::Bool(true), s(&tls)],
+    );
+    assert_eq!(answer, s("cba\n"), "{:?}", last_error(&obj));
+    // Without the CA file the same server is rejected.
+    call(
+        &obj,
+        "Connect",
+        &[s(&server.address()), s(&tls_settings(&obj, false, ""))],
+    );
+    assert_eq!(error_kind(&obj), "tls");
+    // An unreadable CA file is the caller's mistake.
+    call(
+        &obj,
+        "Connect",
+        &[
+            s(&server.address()),
+            s(&tls_settings(&obj, false, "/nonexistent/ca.pem")),
+        ],
+    );
+    assert_eq!(error_kind(&obj), "argument");
+    finish(obj);
+}
