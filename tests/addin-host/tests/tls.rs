@@ -89,6 +89,13 @@ fn accept_invalid_certs_connects_and_reports_tls_info() {
         ["rustls", "openssl", "native-tls"].contains(&backend),
         "{info}"
     );
+    // CI builds the add-in once per backend and says which one it built.
+    if let Ok(expected) = std::env::var("TCPLINK_EXPECT_BACKEND") {
+        assert_eq!(
+            backend, expected,
+            "the add-in under test was built with another backend"
+        );
+    }
     assert!(
         info["version"]
             .as_str()
