@@ -12,7 +12,16 @@ use common::*;
 #[test]
 fn seed_options_send_and_print_the_answer_byte_for_byte() {
     let echo = socat_echo();
-    let run = run(&["request", "--address", &echo.addr(), "--data", "hello\n", "--string", "true"]).expect(code::OK);
+    let run = run(&[
+        "request",
+        "--address",
+        &echo.addr(),
+        "--data",
+        "hello\n",
+        "--string",
+        "true",
+    ])
+    .expect(code::OK);
     assert_eq!(run.stdout, b"hello\n");
     assert!(run.stderr.is_empty(), "{}", run.stderr);
 }
@@ -23,7 +32,16 @@ fn string_false_prints_raw_bytes_and_string_true_replaces_invalid_utf8() {
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), [b'o', 0xff, 0x00, 0xfe, b'\n']).unwrap();
     let data = format!("@{}", path(file.path()));
-    let raw = run(&["request", "-a", &echo.addr(), "-d", &data, "--string", "false"]).expect(code::OK);
+    let raw = run(&[
+        "request",
+        "-a",
+        &echo.addr(),
+        "-d",
+        &data,
+        "--string",
+        "false",
+    ])
+    .expect(code::OK);
     assert_eq!(raw.stdout, [b'o', 0xff, 0x00, 0xfe, b'\n']);
     let text = run(&["request", "-a", &echo.addr(), "-d", &data]).expect(code::OK);
     assert_eq!(text.out(), "o\u{fffd}\u{0}\u{fffd}\n");
@@ -32,7 +50,11 @@ fn string_false_prints_raw_bytes_and_string_true_replaces_invalid_utf8() {
 #[test]
 fn data_from_stdin() {
     let echo = socat_echo();
-    let run = run_piped(&["request", "-a", &echo.addr(), "--data", "-"], "привет\n".as_bytes()).expect(code::OK);
+    let run = run_piped(
+        &["request", "-a", &echo.addr(), "--data", "-"],
+        "привет\n".as_bytes(),
+    )
+    .expect(code::OK);
     assert_eq!(run.out(), "привет\n");
 }
 
@@ -40,22 +62,72 @@ fn data_from_stdin() {
 fn marker_escapes_and_hex_end_the_answer_and_are_part_of_it() {
     let echo = socat_echo();
     let addr = echo.addr();
-    let text = run(&["request", "-a", &addr, "-d", "oneENDtwo\n", "--marker", "END"]).expect(code::OK);
+    let text = run(&[
+        "request",
+        "-a",
+        &addr,
+        "-d",
+        "oneENDtwo\n",
+        "--marker",
+        "END",
+    ])
+    .expect(code::OK);
     assert_eq!(text.out(), "oneEND");
-    let crlf = run(&["request", "-a", &addr, "-d", "a\nb\r\nc\r\n", "--marker", r"\r\n"]).expect(code::OK);
+    let crlf = run(&[
+        "request",
+        "-a",
+        &addr,
+        "-d",
+        "a\nb\r\nc\r\n",
+        "--marker",
+        r"\r\n",
+    ])
+    .expect(code::OK);
     assert_eq!(crlf.out(), "a\nb\r\n");
-    let tab = run(&["request", "-a", &addr, "-d", "x\\y\tz\n", "--marker", r"\\y\t"]).expect(code::OK);
+    let tab = run(&[
+        "request",
+        "-a",
+        &addr,
+        "-d",
+        "x\\y\tz\n",
+        "--marker",
+        r"\\y\t",
+    ])
+    .expect(code::OK);
     assert_eq!(tab.out(), "x\\y\t");
-    let hex = run(&["request", "-a", &addr, "-d", "ab\x01\x02cd", "--marker", "hex:0102"]).expect(code::OK);
+    let hex = run(&[
+        "request",
+        "-a",
+        &addr,
+        "-d",
+        "ab\x01\x02cd",
+        "--marker",
+        "hex:0102",
+    ])
+    .expect(code::OK);
     assert_eq!(hex.out(), "ab\x01\x02");
 }
 
 #[test]
 fn max_size_limits_the_answer_exactly() {
     let echo = socat_echo();
-    let run = run(&["request", "-a", &echo.addr(), "-d", "abcdefgh\n", "--max-size", "3", "-v"]).expect(code::OK);
+    let run = run(&[
+        "request",
+        "-a",
+        &echo.addr(),
+        "-d",
+        "abcdefgh\n",
+        "--max-size",
+        "3",
+        "-v",
+    ])
+    .expect(code::OK);
     assert_eq!(run.stdout, b"abc");
-    assert!(run.stderr.contains("read ended on size after 3 bytes"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("read ended on size after 3 bytes"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -68,19 +140,41 @@ fn hex_output() {
 #[test]
 fn a_read_that_times_out_prints_what_arrived_and_succeeds() {
     let echo = socat_echo();
-    let run = run(&["request", "-a", &echo.addr(), "-d", "no newline", "--timeout", "300ms", "-v"]).expect(code::OK);
+    let run = run(&[
+        "request",
+        "-a",
+        &echo.addr(),
+        "-d",
+        "no newline",
+        "--timeout",
+        "300ms",
+        "-v",
+    ])
+    .expect(code::OK);
     assert_eq!(run.out(), "no newline");
-    assert!(run.stderr.contains("read ended on timeout"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("read ended on timeout"),
+        "{}",
+        run.stderr
+    );
     assert!(run.elapsed < Duration::from_secs(4), "{:?}", run.elapsed);
 }
 
 #[test]
 fn an_empty_marker_reads_until_the_server_closes() {
-    let port = tiny_server(|mut stream| {
+    let port = fault_server(|mut stream| {
         use std::io::Write;
         let _ = stream.write_all(b"line 1\nline 2\n");
     });
-    let run = run(&["request", "-a", &format!("127.0.0.1:{port}"), "--marker", "", "-v"]).expect(code::OK);
+    let run = run(&[
+        "request",
+        "-a",
+        &format!("127.0.0.1:{port}"),
+        "--marker",
+        "",
+        "-v",
+    ])
+    .expect(code::OK);
     assert_eq!(run.out(), "line 1\nline 2\n");
     assert!(run.stderr.contains("read ended on eof"), "{}", run.stderr);
 }
@@ -90,9 +184,18 @@ fn verbose_reports_the_connection_on_stderr_only() {
     let echo = socat_echo();
     let run = run(&["request", "-a", &echo.addr(), "-d", "hi\n", "--verbose"]).expect(code::OK);
     assert_eq!(run.stdout, b"hi\n");
-    assert!(run.stderr.contains(&format!("connected to {}", echo.addr())), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("connected to {}", echo.addr())),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("plain TCP, no TLS"), "{}", run.stderr);
-    assert!(run.stderr.contains("read ended on marker after 3 bytes"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("read ended on marker after 3 bytes"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -103,46 +206,159 @@ fn a_large_file_goes_out_and_comes_back_intact() {
     std::fs::write(file.path(), &data).unwrap();
     let arg = format!("@{}", path(file.path()));
     let size = data.len().to_string();
-    let run = run(&["request", "-a", &echo.addr(), "-d", &arg, "--marker", "", "--max-size", &size, "--string", "false"])
-        .expect(code::OK);
+    let run = run(&[
+        "request",
+        "-a",
+        &echo.addr(),
+        "-d",
+        &arg,
+        "--marker",
+        "",
+        "--max-size",
+        &size,
+        "--string",
+        "false",
+    ])
+    .expect(code::OK);
     assert!(run.stdout == data, "{} bytes came back", run.stdout.len());
-    assert!(run.stderr.is_empty(), "no progress bar without a terminal: {}", run.stderr);
+    assert!(
+        run.stderr.is_empty(),
+        "no progress bar without a terminal: {}",
+        run.stderr
+    );
 }
 
 #[test]
-fn proxies_by_url_json_and_file() {
+fn socks5_proxy_by_url_json_and_file() {
     let echo = socat_echo();
-    let socks = microsocks("user", "p@ss");
+    let socks = microsocks(Some(("user", "p@ss")));
     let url = format!("socks5://user:p%40ss@{}", socks.addr());
-    let run1 = run(&["request", "-a", &echo.addr(), "-d", "via socks5\n", "--proxy", &url]).expect(code::OK);
+    let run1 = run(&[
+        "request",
+        "-a",
+        &echo.addr(),
+        "-d",
+        "via socks5\n",
+        "--proxy",
+        &url,
+    ])
+    .expect(code::OK);
     assert_eq!(run1.out(), "via socks5\n");
 
     let json = format!(
         r#"{{"server":"127.0.0.1","port":{},"proxy_type":"socks5","login":"user","password":"p@ss"}}"#,
         socks.port
     );
-    let run2 = run(&["request", "-a", &echo.addr(), "-d", "via json\n", "--proxy", &json]).expect(code::OK);
+    let run2 = run(&[
+        "request",
+        "-a",
+        &echo.addr(),
+        "-d",
+        "via json\n",
+        "--proxy",
+        &json,
+    ])
+    .expect(code::OK);
     assert_eq!(run2.out(), "via json\n");
 
-    let file = pki().dir.path().join("proxy.json");
+    let dir = scratch();
+    let file = dir.path().join("proxy.json");
     std::fs::write(&file, &json).unwrap();
-    let run3 = run(&["request", "-a", &echo.addr(), "-d", "via file\n", "--proxy", path(&file)]).expect(code::OK);
+    let run3 = run(&[
+        "request",
+        "-a",
+        &echo.addr(),
+        "-d",
+        "via file\n",
+        "--proxy",
+        path(&file),
+    ])
+    .expect(code::OK);
     assert_eq!(run3.out(), "via file\n");
+}
 
-    let http = ncat_http_proxy();
-    let url = format!("http://{}", http.addr());
-    let run4 = run(&["request", "-a", &echo.addr(), "-d", "via http\n", "--proxy", &url]).expect(code::OK);
-    assert_eq!(run4.out(), "via http\n");
+#[test]
+fn socks4_socks4a_and_http_proxy_urls() {
+    let echo = socat_echo();
+    let dir = scratch();
+    let dante = danted(dir.path());
+    let socks4 = format!("socks4://{}", dante.addr());
+    let run1 = run(&[
+        "request",
+        "-a",
+        &echo.addr(),
+        "-d",
+        "via socks4\n",
+        "--proxy",
+        &socks4,
+    ])
+    .expect(code::OK);
+    assert_eq!(run1.out(), "via socks4\n");
+
+    let (port, requests) = socks4a_proxy();
+    let socks4a = format!("socks4a://tester@127.0.0.1:{port}");
+    let target = format!("localhost:{}", echo.port);
+    let run2 = run(&[
+        "request",
+        "-a",
+        &target,
+        "-d",
+        "via socks4a\n",
+        "--proxy",
+        &socks4a,
+    ])
+    .expect(code::OK);
+    assert_eq!(run2.out(), "via socks4a\n");
+    let asked = requests.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(
+        (asked.user_id.as_str(), asked.host.as_str()),
+        ("tester", "localhost"),
+        "the proxy resolves the name"
+    );
+
+    let http = tinyproxy(dir.path(), Some(("user", "secret")));
+    let url = format!("http://user:secret@{}", http.addr());
+    let run3 = run(&[
+        "request",
+        "-a",
+        &echo.addr(),
+        "-d",
+        "via http\n",
+        "--proxy",
+        &url,
+    ])
+    .expect(code::OK);
+    assert_eq!(run3.out(), "via http\n");
+    let rejected = format!("http://user:wrong@{}", http.addr());
+    run(&[
+        "request",
+        "-a",
+        &echo.addr(),
+        "-d",
+        "x\n",
+        "--proxy",
+        &rejected,
+    ])
+    .expect(code::PROXY);
 }
 
 #[test]
 fn exit_code_proxy_for_rejected_credentials_and_a_non_proxy() {
     let echo = socat_echo();
-    let socks = microsocks("user", "right");
+    let socks = microsocks(Some(("user", "right")));
     let url = format!("socks5://user:wrong@{}", socks.addr());
-    let run1 = run(&["request", "-a", &echo.addr(), "-d", "x\n", "--proxy", &url]).expect(code::PROXY);
-    assert!(run1.stderr.contains("proxy error") && run1.stderr.contains("authentication failed"), "{}", run1.stderr);
-    assert!(!run1.stderr.contains("wrong"), "the password must not be shown: {}", run1.stderr);
+    let run1 =
+        run(&["request", "-a", &echo.addr(), "-d", "x\n", "--proxy", &url]).expect(code::PROXY);
+    assert!(
+        run1.stderr.contains("proxy error") && run1.stderr.contains("authentication failed"),
+        "{}",
+        run1.stderr
+    );
+    assert!(
+        !run1.stderr.contains("wrong"),
+        "the password must not be shown: {}",
+        run1.stderr
+    );
     let not_a_proxy = format!("socks5://{}", echo.addr());
     run(&["request", "-a", "example.com:80", "--proxy", &not_a_proxy]).expect(code::PROXY);
 }
@@ -164,7 +380,13 @@ fn exit_code_argument_for_bad_values() {
         &["request", "-a", "h:1", "--tls-min", "1.1"],
         &["request", "-a", "h:1", "--cert", "c.pem"],
         &["request", "-a", "h:1", "--proxy", "ftp://p:1"],
-        &["request", "-a", "h:1", "--proxy", r#"{"server":"p","port":0}"#],
+        &[
+            "request",
+            "-a",
+            "h:1",
+            "--proxy",
+            r#"{"server":"p","port":0}"#,
+        ],
         &["request", "-a", "h:1", "--data", "@/nonexistent/data"],
         &["connect"],
         &["serve"],
@@ -176,7 +398,11 @@ fn exit_code_argument_for_bad_values() {
         assert!(!run.stderr.is_empty(), "{args:?}");
     }
     let named = run(&["request", "-a", "h:1", "--marker", r"\q"]);
-    assert!(named.stderr.contains("argument error: --marker:"), "{}", named.stderr);
+    assert!(
+        named.stderr.contains("argument error: --marker:"),
+        "{}",
+        named.stderr
+    );
 }
 
 #[test]
@@ -189,7 +415,8 @@ fn exit_code_resolve_for_an_unresolvable_name() {
 #[test]
 fn exit_code_connect_for_a_closed_port() {
     let port = free_port();
-    let run = run(&["request", "-a", &format!("127.0.0.1:{port}"), "-d", "x"]).expect(code::CONNECT);
+    let run =
+        run(&["request", "-a", &format!("127.0.0.1:{port}"), "-d", "x"]).expect(code::CONNECT);
     assert!(run.stderr.contains("connect error"), "{}", run.stderr);
 }
 
@@ -199,13 +426,26 @@ fn exit_code_timeout_when_a_silent_server_does_not_read_what_we_send() {
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), vec![b'x'; 64 * 1024 * 1024]).unwrap();
     let data = format!("@{}", path(file.path()));
-    let run = run(&["request", "-a", &format!("127.0.0.1:{port}"), "-d", &data, "--timeout", "300ms"]).expect(code::TIMEOUT);
-    assert!(run.stderr.contains("timeout error") && run.stderr.contains("sending to"), "{}", run.stderr);
+    let run = run(&[
+        "request",
+        "-a",
+        &format!("127.0.0.1:{port}"),
+        "-d",
+        &data,
+        "--timeout",
+        "300ms",
+    ])
+    .expect(code::TIMEOUT);
+    assert!(
+        run.stderr.contains("timeout error") && run.stderr.contains("sending to"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn exit_code_closed_when_the_server_resets_while_we_send() {
-    let port = tiny_server(|mut stream| {
+    let port = fault_server(|mut stream| {
         let mut first = [0u8; 1];
         let _ = stream.read_exact(&mut first);
         // Dropping a socket with unread data sends a reset.
@@ -213,13 +453,23 @@ fn exit_code_closed_when_the_server_resets_while_we_send() {
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), vec![b'x'; 64 * 1024 * 1024]).unwrap();
     let data = format!("@{}", path(file.path()));
-    let run = run(&["request", "-a", &format!("127.0.0.1:{port}"), "-d", &data]).expect(code::CLOSED);
+    let run =
+        run(&["request", "-a", &format!("127.0.0.1:{port}"), "-d", &data]).expect(code::CLOSED);
     assert!(run.stderr.contains("closed error"), "{}", run.stderr);
 }
 
 #[test]
 fn exit_code_io_when_stdin_cannot_be_read() {
     let dir = std::fs::File::open("/").unwrap();
-    let run = run_with(&["request", "-a", "127.0.0.1:9", "-d", "-"], Stdio::from(dir), None).expect(code::IO);
-    assert!(run.stderr.contains("io error") && run.stderr.contains("stdin"), "{}", run.stderr);
+    let run = run_with(
+        &["request", "-a", "127.0.0.1:9", "-d", "-"],
+        Stdio::from(dir),
+        None,
+    )
+    .expect(code::IO);
+    assert!(
+        run.stderr.contains("io error") && run.stderr.contains("stdin"),
+        "{}",
+        run.stderr
+    );
 }

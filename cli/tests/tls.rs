@@ -1,8 +1,12 @@
-//! `tcplink request` over TLS against `openssl s_server -rev` (which answers each line
-//! reversed), with certificates generated at test time: every TLS option and the TLS and timeout
+//! Everything that needs a client TLS backend: `tcplink request` and `tcplink connect` against
+//! `openssl s_server -rev` (which answers each line reversed) and `tcplink serve --echo --tls`,
+//! with certificates generated at test time; every TLS option and the TLS and handshake-timeout
 //! exit codes.
+#![cfg(any(feature = "rustls", feature = "openssl", feature = "native-tls"))]
 
 mod common;
+
+use std::process::Command;
 
 use common::*;
 
@@ -23,40 +27,112 @@ fn backends() -> Vec<&'static str> {
 
 #[test]
 fn verified_tls_with_ca_on_every_backend_reports_the_session() {
-    let server = s_server(&pki().server, &[]);
+    let server = s_server(&pki().server.cert, &pki().server.key, &[]);
     for backend in backends() {
         let run = run(&[
-            "request", "-a", &server.addr(), "-d", "hello\n", "--ca", path(&pki().ca), "--backend", backend, "-v",
+            "request",
+            "-a",
+            &server.addr(),
+            "-d",
+            "hello\n",
+            "--ca",
+            path(&pki().ca),
+            "--backend",
+            backend,
+            "-v",
         ])
         .expect(code::OK);
         assert_eq!(run.out(), "olleh\n", "{backend}");
-        assert!(run.stderr.contains(&format!("tls: backend={backend}")), "{}", run.stderr);
-        assert!(run.stderr.contains("subject=CN=localhost"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("tls: backend={backend}")),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("subject=CN=localhost"),
+            "{}",
+            run.stderr
+        );
     }
 }
 
 #[test]
 fn the_seed_tls_json_as_text_and_as_a_file() {
-    let server = s_server(&pki().server, &[]);
-    let json = format!(r#"{{"use_tls": true, "accept_invalid_certs": false, "ca_cert_path": "{}"}}"#, path(&pki().ca));
-    let run1 = run(&["request", "--address", &server.addr(), "--data", "json\n", "--tls", &json]).expect(code::OK);
+    let server = s_server(&pki().server.cert, &pki().server.key, &[]);
+    let json = format!(
+        r#"{{"use_tls": true, "accept_invalid_certs": false, "ca_cert_path": "{}"}}"#,
+        path(&pki().ca)
+    );
+    let run1 = run(&[
+        "request",
+        "--address",
+        &server.addr(),
+        "--data",
+        "json\n",
+        "--tls",
+        &json,
+    ])
+    .expect(code::OK);
     assert_eq!(run1.out(), "nosj\n");
-    let file = pki().dir.path().join("tls.json");
+    let dir = scratch();
+    let file = dir.path().join("tls.json");
     std::fs::write(&file, &json).unwrap();
-    let run2 = run(&["request", "--address", &server.addr(), "--data", "file\n", "--tls", path(&file)]).expect(code::OK);
+    let run2 = run(&[
+        "request",
+        "--address",
+        &server.addr(),
+        "--data",
+        "file\n",
+        "--tls",
+        path(&file),
+    ])
+    .expect(code::OK);
     assert_eq!(run2.out(), "elif\n");
-    let plain = run(&["request", "-a", &server.addr(), "-d", "x\n", "--tls", r#"{"use_tls": false}"#, "-t", "500ms"]);
+    let plain = run(&[
+        "request",
+        "-a",
+        &server.addr(),
+        "-d",
+        "x\n",
+        "--tls",
+        r#"{"use_tls": false}"#,
+        "-t",
+        "500ms",
+    ]);
     assert_ne!(plain.out(), "x\n", "use_tls false must not speak TLS");
 }
 
 #[test]
 fn exit_code_tls_for_a_self_signed_certificate_unless_insecure() {
-    let server = s_server(&pki().self_signed, &[]);
+    let server = s_server(&pki().self_signed.cert, &pki().self_signed.key, &[]);
     for backend in backends() {
-        let rejected = run(&["request", "-a", &server.addr(), "-d", "x\n", "--backend", backend]).expect(code::TLS);
-        assert!(rejected.stderr.contains("tls error") && rejected.stderr.contains("certificate rejected"), "{}", rejected.stderr);
-        let accepted =
-            run(&["request", "-a", &server.addr(), "-d", "abc\n", "--tls-insecure", "--backend", backend]).expect(code::OK);
+        let rejected = run(&[
+            "request",
+            "-a",
+            &server.addr(),
+            "-d",
+            "x\n",
+            "--backend",
+            backend,
+        ])
+        .expect(code::TLS);
+        assert!(
+            rejected.stderr.contains("tls error")
+                && rejected.stderr.contains("certificate rejected"),
+            "{}",
+            rejected.stderr
+        );
+        let accepted = run(&[
+            "request",
+            "-a",
+            &server.addr(),
+            "-d",
+            "abc\n",
+            "--tls-insecure",
+            "--backend",
+            backend,
+        ])
+        .expect(code::OK);
         assert_eq!(accepted.out(), "cba\n");
     }
     let ssl = run(&["request", "-a", &server.addr(), "-d", "x\n", "--ssl"]).expect(code::TLS);
@@ -65,59 +141,166 @@ fn exit_code_tls_for_a_self_signed_certificate_unless_insecure() {
 
 #[test]
 fn sni_overrides_the_name_checked() {
-    let server = s_server(&pki().localhost_only, &[]);
+    let server = s_server(&pki().localhost_only.cert, &pki().localhost_only.key, &[]);
     let ca = path(&pki().ca);
-    let mismatch = run(&["request", "-a", &server.addr(), "-d", "x\n", "--ca", ca]).expect(code::TLS);
-    assert!(mismatch.stderr.contains("name mismatch"), "{}", mismatch.stderr);
-    let run = run(&["request", "-a", &server.addr(), "-d", "sni\n", "--ca", ca, "--sni", "localhost"]).expect(code::OK);
+    let mismatch =
+        run(&["request", "-a", &server.addr(), "-d", "x\n", "--ca", ca]).expect(code::TLS);
+    assert!(
+        mismatch.stderr.contains("name mismatch"),
+        "{}",
+        mismatch.stderr
+    );
+    let run = run(&[
+        "request",
+        "-a",
+        &server.addr(),
+        "-d",
+        "sni\n",
+        "--ca",
+        ca,
+        "--sni",
+        "localhost",
+    ])
+    .expect(code::OK);
     assert_eq!(run.out(), "ins\n");
 }
 
 #[test]
 fn alpn_is_offered_and_reported() {
-    let server = s_server(&pki().server, &["-alpn", "tcplink/1"]);
+    let server = s_server(
+        &pki().server.cert,
+        &pki().server.key,
+        &["-alpn", "tcplink/1"],
+    );
     let ca = path(&pki().ca);
-    let run = run(&["request", "-a", &server.addr(), "-d", "a\n", "--ca", ca, "--alpn", "h2,tcplink/1", "-v"]).expect(code::OK);
+    let run = run(&[
+        "request",
+        "-a",
+        &server.addr(),
+        "-d",
+        "a\n",
+        "--ca",
+        ca,
+        "--alpn",
+        "h2,tcplink/1",
+        "-v",
+    ])
+    .expect(code::OK);
     assert!(run.stderr.contains("alpn=tcplink/1"), "{}", run.stderr);
     let repeated = run_piped(
-        &["request", "-a", &server.addr(), "-d", "-", "--ca", ca, "--alpn", "x", "--alpn", "tcplink/1", "-v"],
+        &[
+            "request",
+            "-a",
+            &server.addr(),
+            "-d",
+            "-",
+            "--ca",
+            ca,
+            "--alpn",
+            "x",
+            "--alpn",
+            "tcplink/1",
+            "-v",
+        ],
         b"b\n",
     )
     .expect(code::OK);
-    assert!(repeated.stderr.contains("alpn=tcplink/1"), "{}", repeated.stderr);
+    assert!(
+        repeated.stderr.contains("alpn=tcplink/1"),
+        "{}",
+        repeated.stderr
+    );
 }
 
 #[test]
 fn tls_min_refuses_an_older_server() {
-    let server = s_server(&pki().server, &["-tls1_2"]);
+    let server = s_server(&pki().server.cert, &pki().server.key, &["-tls1_2"]);
     let ca = path(&pki().ca);
-    let ok = run(&["request", "-a", &server.addr(), "-d", "v\n", "--ca", ca, "--tls-min", "1.2", "-v"]).expect(code::OK);
+    let ok = run(&[
+        "request",
+        "-a",
+        &server.addr(),
+        "-d",
+        "v\n",
+        "--ca",
+        ca,
+        "--tls-min",
+        "1.2",
+        "-v",
+    ])
+    .expect(code::OK);
     assert!(ok.stderr.contains("version=TLSv1.2"), "{}", ok.stderr);
-    run(&["request", "-a", &server.addr(), "-d", "v\n", "--ca", ca, "--tls-min", "1.3"]).expect(code::TLS);
+    run(&[
+        "request",
+        "-a",
+        &server.addr(),
+        "-d",
+        "v\n",
+        "--ca",
+        ca,
+        "--tls-min",
+        "1.3",
+    ])
+    .expect(code::TLS);
 }
 
 #[test]
 fn client_certificate_for_mutual_tls() {
     let ca = path(&pki().ca);
     // TLS 1.2, so a missing client certificate fails the handshake itself.
-    let server = s_server(&pki().server, &["-Verify", "1", "-CAfile", ca, "-tls1_2"]);
+    let server = s_server(
+        &pki().server.cert,
+        &pki().server.key,
+        &["-Verify", "1", "-CAfile", ca, "-tls1_2"],
+    );
     let client = &pki().client;
     let run1 = run(&[
-        "request", "-a", &server.addr(), "-d", "mtls\n", "--ca", ca, "--cert", path(&client.cert), "--key", path(&client.key),
+        "request",
+        "-a",
+        &server.addr(),
+        "-d",
+        "mtls\n",
+        "--ca",
+        ca,
+        "--cert",
+        path(&client.cert),
+        "--key",
+        path(&client.key),
     ])
     .expect(code::OK);
     assert_eq!(run1.out(), "sltm\n");
     run(&["request", "-a", &server.addr(), "-d", "x\n", "--ca", ca]).expect(code::TLS);
-    let missing = run(&["request", "-a", &server.addr(), "--ca", ca, "--cert", "/nonexistent.pem", "--key", "/nonexistent.key"]);
+    let missing = run(&[
+        "request",
+        "-a",
+        &server.addr(),
+        "--ca",
+        ca,
+        "--cert",
+        "/nonexistent.pem",
+        "--key",
+        "/nonexistent.key",
+    ]);
     assert_eq!(missing.code, code::ARGUMENT, "{}", missing.stderr);
 }
 
 #[test]
 fn tls_through_a_socks5_proxy() {
-    let server = s_server(&pki().server, &[]);
-    let socks = microsocks("u", "p");
+    let server = s_server(&pki().server.cert, &pki().server.key, &[]);
+    let socks = microsocks(Some(("u", "p")));
     let url = format!("socks5://u:p@{}", socks.addr());
-    let run = run(&["request", "-a", &server.addr(), "-d", "tunnel\n", "--ca", path(&pki().ca), "--proxy", &url]).expect(code::OK);
+    let run = run(&[
+        "request",
+        "-a",
+        &server.addr(),
+        "-d",
+        "tunnel\n",
+        "--ca",
+        path(&pki().ca),
+        "--proxy",
+        &url,
+    ])
+    .expect(code::OK);
     assert_eq!(run.out(), "lennut\n");
 }
 
@@ -125,17 +308,105 @@ fn tls_through_a_socks5_proxy() {
 fn exit_code_timeout_when_a_server_accepts_and_stays_silent_during_the_handshake() {
     let port = silent_server();
     let addr = format!("127.0.0.1:{port}");
-    let run = run(&["request", "-a", &addr, "-d", "x\n", "--ssl", "--connect-timeout", "400ms"]).expect(code::TIMEOUT);
+    let run = run(&[
+        "request",
+        "-a",
+        &addr,
+        "-d",
+        "x\n",
+        "--ssl",
+        "--connect-timeout",
+        "400ms",
+    ])
+    .expect(code::TIMEOUT);
     assert!(run.stderr.contains("timeout error"), "{}", run.stderr);
-    assert!(run.elapsed < std::time::Duration::from_secs(5), "{:?}", run.elapsed);
+    assert!(
+        run.elapsed < std::time::Duration::from_secs(5),
+        "{:?}",
+        run.elapsed
+    );
 }
 
 #[test]
 fn backend_not_compiled_is_an_argument_error() {
     for name in ["rustls", "openssl", "native-tls"] {
         if !backends().contains(&name) {
-            let run = run(&["request", "-a", "127.0.0.1:9", "--backend", name]).expect(code::ARGUMENT);
+            let run =
+                run(&["request", "-a", "127.0.0.1:9", "--backend", name]).expect(code::ARGUMENT);
             assert!(run.stderr.contains("not compiled"), "{}", run.stderr);
         }
     }
+}
+
+#[test]
+fn connect_over_tls_sends_close_notify_and_reads_to_the_end() {
+    let rejected = s_server(&pki().self_signed.cert, &pki().self_signed.key, &[]);
+    run(&["connect", &rejected.addr(), "--ssl"]).expect(code::TLS);
+    let server = s_server(&pki().server.cert, &pki().server.key, &[]);
+    let run = run_piped(
+        &["connect", &server.addr(), "--ca", path(&pki().ca), "-v"],
+        b"hello\nworld\n",
+    )
+    .expect(code::OK);
+    assert_eq!(run.out(), "olleh\ndlrow\n");
+    assert!(run.stderr.contains("tls: backend="), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("the server closed the connection"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn serve_echo_tls_prints_the_fingerprint_of_the_certificate_it_wrote() {
+    let dir = scratch();
+    let cert = dir.path().join("serve-cert.pem");
+    let port = free_port().to_string();
+    let server = serve(
+        &[
+            "--echo",
+            "--tls",
+            "--port",
+            &port,
+            "--cert-out",
+            path(&cert),
+        ],
+        1,
+    );
+    assert_eq!(server.port.to_string(), port);
+    let openssl = Command::new("openssl")
+        .args([
+            "x509",
+            "-noout",
+            "-fingerprint",
+            "-sha256",
+            "-in",
+            path(&cert),
+        ])
+        .output()
+        .unwrap();
+    let expected = String::from_utf8(openssl.stdout).unwrap();
+    let expected = expected.trim().rsplit('=').next().unwrap();
+    assert_eq!(
+        server.banner[1],
+        format!("certificate SHA-256 fingerprint {expected}")
+    );
+
+    let run1 = run(&[
+        "request",
+        "-a",
+        &server.addr(),
+        "-d",
+        "secure\n",
+        "--ca",
+        path(&cert),
+        "-v",
+    ])
+    .expect(code::OK);
+    assert_eq!(run1.out(), "secure\n");
+    assert!(run1.stderr.contains("O=tcplink serve"), "{}", run1.stderr);
+    run(&["request", "-a", &server.addr(), "-d", "x\n", "--ssl"]).expect(code::TLS);
+    let streamed =
+        run_piped(&["connect", &server.addr(), "--tls-insecure"], b"1\n2\n").expect(code::OK);
+    assert_eq!(streamed.out(), "1\n2\n");
 }
