@@ -32,18 +32,9 @@ fn string_false_prints_raw_bytes_and_string_true_replaces_invalid_utf8() {
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), [b'o', 0xff, 0x00, 0xfe, b'\n']).unwrap();
     let data = format!("@{}", path(file.path()));
-    let raw = run(&[
-        "request",
-        "-a",
-        &echo.addr(),
-        "-d",
-        &data,
-        "--string",
-        "false",
-    ])
-    .expect(code::OK);
+    let raw = request(&echo.addr(), &data, &["--string", "false"]).expect(code::OK);
     assert_eq!(raw.stdout, [b'o', 0xff, 0x00, 0xfe, b'\n']);
-    let text = run(&["request", "-a", &echo.addr(), "-d", &data]).expect(code::OK);
+    let text = request(&echo.addr(), &data, &[]).expect(code::OK);
     assert_eq!(text.out(), "o\u{fffd}\u{0}\u{fffd}\n");
 }
 
@@ -61,102 +52,40 @@ fn data_from_stdin() {
 #[test]
 fn marker_escapes_and_hex_end_the_answer_and_are_part_of_it() {
     let echo = socat_echo();
-    let addr = echo.addr();
-    let text = run(&[
-        "request",
-        "-a",
-        &addr,
-        "-d",
-        "oneENDtwo\n",
-        "--marker",
-        "END",
-    ])
-    .expect(code::OK);
-    assert_eq!(text.out(), "oneEND");
-    let crlf = run(&[
-        "request",
-        "-a",
-        &addr,
-        "-d",
-        "a\nb\r\nc\r\n",
-        "--marker",
-        r"\r\n",
-    ])
-    .expect(code::OK);
-    assert_eq!(crlf.out(), "a\nb\r\n");
-    let tab = run(&[
-        "request",
-        "-a",
-        &addr,
-        "-d",
-        "x\\y\tz\n",
-        "--marker",
-        r"\\y\t",
-    ])
-    .expect(code::OK);
-    assert_eq!(tab.out(), "x\\y\t");
-    let hex = run(&[
-        "request",
-        "-a",
-        &addr,
-        "-d",
-        "ab\x01\x02cd",
-        "--marker",
-        "hex:0102",
-    ])
-    .expect(code::OK);
-    assert_eq!(hex.out(), "ab\x01\x02");
+    let cases = [
+        ("oneENDtwo\n", "END", "oneEND"),
+        ("a\nb\r\nc\r\n", r"\r\n", "a\nb\r\n"),
+        ("x\\y\tz\n", r"\\y\t", "x\\y\t"),
+        ("ab\x01\x02cd", "hex:0102", "ab\x01\x02"),
+        ("esc\x1b[0m", r"\x1b[", "esc\x1b["),
+    ];
+    for (data, marker, answer) in cases {
+        let run = request(&echo.addr(), data, &["--marker", marker]);
+        assert_eq!(run.expect(code::OK).out(), answer, "marker {marker:?}");
+    }
 }
 
 #[test]
 fn max_size_limits_the_answer_exactly() {
     let echo = socat_echo();
-    let run = run(&[
-        "request",
-        "-a",
-        &echo.addr(),
-        "-d",
-        "abcdefgh\n",
-        "--max-size",
-        "3",
-        "-v",
-    ])
-    .expect(code::OK);
+    let run = request(&echo.addr(), "abcdefgh\n", &["--max-size", "3", "-v"]).expect(code::OK);
     assert_eq!(run.stdout, b"abc");
-    assert!(
-        run.stderr.contains("read ended on size after 3 bytes"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has(&["read ended on size after 3 bytes"]);
 }
 
 #[test]
 fn hex_output() {
     let echo = socat_echo();
-    let run = run(&["request", "-a", &echo.addr(), "-d", "AB\n", "--hex"]).expect(code::OK);
+    let run = request(&echo.addr(), "AB\n", &["--hex"]).expect(code::OK);
     assert_eq!(run.out(), "41420a\n");
 }
 
 #[test]
 fn a_read_that_times_out_prints_what_arrived_and_succeeds() {
     let echo = socat_echo();
-    let run = run(&[
-        "request",
-        "-a",
-        &echo.addr(),
-        "-d",
-        "no newline",
-        "--timeout",
-        "300ms",
-        "-v",
-    ])
-    .expect(code::OK);
+    let run = request(&echo.addr(), "no newline", &["--timeout", "300ms", "-v"]).expect(code::OK);
     assert_eq!(run.out(), "no newline");
-    assert!(
-        run.stderr.contains("read ended on timeout"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has(&["read ended on timeout"]);
     assert!(run.elapsed < Duration::from_secs(4), "{:?}", run.elapsed);
 }
 
@@ -176,13 +105,13 @@ fn an_empty_marker_reads_until_the_server_closes() {
     ])
     .expect(code::OK);
     assert_eq!(run.out(), "line 1\nline 2\n");
-    assert!(run.stderr.contains("read ended on eof"), "{}", run.stderr);
+    run.stderr_has(&["read ended on eof"]);
 }
 
 #[test]
 fn verbose_reports_the_connection_on_stderr_only() {
     let echo = socat_echo();
-    let run = run(&["request", "-a", &echo.addr(), "-d", "hi\n", "--verbose"]).expect(code::OK);
+    let run = request(&echo.addr(), "hi\n", &["--verbose"]).expect(code::OK);
     assert_eq!(run.stdout, b"hi\n");
     assert!(
         run.stderr
@@ -190,12 +119,8 @@ fn verbose_reports_the_connection_on_stderr_only() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("plain TCP, no TLS"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("read ended on marker after 3 bytes"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has(&["plain TCP, no TLS"]);
+    run.stderr_has(&["read ended on marker after 3 bytes"]);
 }
 
 #[test]
@@ -206,19 +131,11 @@ fn a_large_file_goes_out_and_comes_back_intact() {
     std::fs::write(file.path(), &data).unwrap();
     let arg = format!("@{}", path(file.path()));
     let size = data.len().to_string();
-    let run = run(&[
-        "request",
-        "-a",
+    let run = request(
         &echo.addr(),
-        "-d",
         &arg,
-        "--marker",
-        "",
-        "--max-size",
-        &size,
-        "--string",
-        "false",
-    ])
+        &["--marker", "", "--max-size", &size, "--string", "false"],
+    )
     .expect(code::OK);
     assert!(run.stdout == data, "{} bytes came back", run.stdout.len());
     assert!(
@@ -233,47 +150,20 @@ fn socks5_proxy_by_url_json_and_file() {
     let echo = socat_echo();
     let socks = microsocks(Some(("user", "p@ss")));
     let url = format!("socks5://user:p%40ss@{}", socks.addr());
-    let run1 = run(&[
-        "request",
-        "-a",
-        &echo.addr(),
-        "-d",
-        "via socks5\n",
-        "--proxy",
-        &url,
-    ])
-    .expect(code::OK);
+    let run1 = request(&echo.addr(), "via socks5\n", &["--proxy", &url]).expect(code::OK);
     assert_eq!(run1.out(), "via socks5\n");
 
     let json = format!(
         r#"{{"server":"127.0.0.1","port":{},"proxy_type":"socks5","login":"user","password":"p@ss"}}"#,
         socks.port
     );
-    let run2 = run(&[
-        "request",
-        "-a",
-        &echo.addr(),
-        "-d",
-        "via json\n",
-        "--proxy",
-        &json,
-    ])
-    .expect(code::OK);
+    let run2 = request(&echo.addr(), "via json\n", &["--proxy", &json]).expect(code::OK);
     assert_eq!(run2.out(), "via json\n");
 
     let dir = scratch();
     let file = dir.path().join("proxy.json");
     std::fs::write(&file, &json).unwrap();
-    let run3 = run(&[
-        "request",
-        "-a",
-        &echo.addr(),
-        "-d",
-        "via file\n",
-        "--proxy",
-        path(&file),
-    ])
-    .expect(code::OK);
+    let run3 = request(&echo.addr(), "via file\n", &["--proxy", path(&file)]).expect(code::OK);
     assert_eq!(run3.out(), "via file\n");
 }
 
@@ -283,31 +173,13 @@ fn socks4_socks4a_and_http_proxy_urls() {
     let dir = scratch();
     let dante = danted(dir.path());
     let socks4 = format!("socks4://{}", dante.addr());
-    let run1 = run(&[
-        "request",
-        "-a",
-        &echo.addr(),
-        "-d",
-        "via socks4\n",
-        "--proxy",
-        &socks4,
-    ])
-    .expect(code::OK);
+    let run1 = request(&echo.addr(), "via socks4\n", &["--proxy", &socks4]).expect(code::OK);
     assert_eq!(run1.out(), "via socks4\n");
 
     let (port, requests) = socks4a_proxy();
     let socks4a = format!("socks4a://tester@127.0.0.1:{port}");
     let target = format!("localhost:{}", echo.port);
-    let run2 = run(&[
-        "request",
-        "-a",
-        &target,
-        "-d",
-        "via socks4a\n",
-        "--proxy",
-        &socks4a,
-    ])
-    .expect(code::OK);
+    let run2 = request(&target, "via socks4a\n", &["--proxy", &socks4a]).expect(code::OK);
     assert_eq!(run2.out(), "via socks4a\n");
     let asked = requests.recv_timeout(Duration::from_secs(5)).unwrap();
     assert_eq!(
@@ -318,28 +190,10 @@ fn socks4_socks4a_and_http_proxy_urls() {
 
     let http = tinyproxy(dir.path(), Some(("user", "secret")));
     let url = format!("http://user:secret@{}", http.addr());
-    let run3 = run(&[
-        "request",
-        "-a",
-        &echo.addr(),
-        "-d",
-        "via http\n",
-        "--proxy",
-        &url,
-    ])
-    .expect(code::OK);
+    let run3 = request(&echo.addr(), "via http\n", &["--proxy", &url]).expect(code::OK);
     assert_eq!(run3.out(), "via http\n");
     let rejected = format!("http://user:wrong@{}", http.addr());
-    run(&[
-        "request",
-        "-a",
-        &echo.addr(),
-        "-d",
-        "x\n",
-        "--proxy",
-        &rejected,
-    ])
-    .expect(code::PROXY);
+    request(&echo.addr(), "x\n", &["--proxy", &rejected]).expect(code::PROXY);
 }
 
 #[test]
@@ -347,13 +201,8 @@ fn exit_code_proxy_for_rejected_credentials_and_a_non_proxy() {
     let echo = socat_echo();
     let socks = microsocks(Some(("user", "right")));
     let url = format!("socks5://user:wrong@{}", socks.addr());
-    let run1 =
-        run(&["request", "-a", &echo.addr(), "-d", "x\n", "--proxy", &url]).expect(code::PROXY);
-    assert!(
-        run1.stderr.contains("proxy error") && run1.stderr.contains("authentication failed"),
-        "{}",
-        run1.stderr
-    );
+    let run1 = request(&echo.addr(), "x\n", &["--proxy", &url]).expect(code::PROXY);
+    run1.stderr_has(&["proxy error", "authentication failed"]);
     assert!(
         !run1.stderr.contains("wrong"),
         "the password must not be shown: {}",
@@ -398,17 +247,13 @@ fn exit_code_argument_for_bad_values() {
         assert!(!run.stderr.is_empty(), "{args:?}");
     }
     let named = run(&["request", "-a", "h:1", "--marker", r"\q"]);
-    assert!(
-        named.stderr.contains("argument error: --marker:"),
-        "{}",
-        named.stderr
-    );
+    named.stderr_has(&["argument error: --marker:"]);
 }
 
 #[test]
 fn exit_code_resolve_for_an_unresolvable_name() {
-    let run = run(&["request", "-a", "no-such-host.invalid:80", "-d", "x"]).expect(code::RESOLVE);
-    assert!(run.stderr.contains("resolve error"), "{}", run.stderr);
+    let run = request("no-such-host.invalid:80", "x", &[]).expect(code::RESOLVE);
+    run.stderr_has(&["resolve error"]);
     assert!(run.stdout.is_empty());
 }
 
@@ -417,7 +262,7 @@ fn exit_code_connect_for_a_closed_port() {
     let port = free_port();
     let run =
         run(&["request", "-a", &format!("127.0.0.1:{port}"), "-d", "x"]).expect(code::CONNECT);
-    assert!(run.stderr.contains("connect error"), "{}", run.stderr);
+    run.stderr_has(&["connect error"]);
 }
 
 #[test]
@@ -436,11 +281,7 @@ fn exit_code_timeout_when_a_silent_server_does_not_read_what_we_send() {
         "300ms",
     ])
     .expect(code::TIMEOUT);
-    assert!(
-        run.stderr.contains("timeout error") && run.stderr.contains("sending to"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has(&["timeout error", "sending to"]);
 }
 
 #[test]
@@ -455,7 +296,7 @@ fn exit_code_closed_when_the_server_resets_while_we_send() {
     let data = format!("@{}", path(file.path()));
     let run =
         run(&["request", "-a", &format!("127.0.0.1:{port}"), "-d", &data]).expect(code::CLOSED);
-    assert!(run.stderr.contains("closed error"), "{}", run.stderr);
+    run.stderr_has(&["closed error"]);
 }
 
 #[test]
@@ -467,9 +308,5 @@ fn exit_code_io_when_stdin_cannot_be_read() {
         None,
     )
     .expect(code::IO);
-    assert!(
-        run.stderr.contains("io error") && run.stderr.contains("stdin"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has(&["io error", "stdin"]);
 }

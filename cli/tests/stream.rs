@@ -47,7 +47,7 @@ fn connect_idle_timeout_against_a_silent_server() {
         "300ms",
     ])
     .expect(code::TIMEOUT);
-    assert!(run.stderr.contains("timeout error"), "{}", run.stderr);
+    run.stderr_has(&["timeout error"]);
 }
 
 #[test]
@@ -65,7 +65,7 @@ fn serve_echo_plain() {
         "{:?}",
         server.banner
     );
-    let run = run(&["request", "-a", &server.addr(), "-d", "ping\n"]).expect(code::OK);
+    let run = request(&server.addr(), "ping\n", &[]).expect(code::OK);
     assert_eq!(run.out(), "ping\n");
     let streamed = run_piped(&["connect", &server.addr()], b"a\nb\nc").expect(code::OK);
     assert_eq!(streamed.out(), "a\nb\nc");

@@ -29,30 +29,15 @@ fn backends() -> Vec<&'static str> {
 fn verified_tls_with_ca_on_every_backend_reports_the_session() {
     let server = s_server(&pki().server.cert, &pki().server.key, &[]);
     for backend in backends() {
-        let run = run(&[
-            "request",
-            "-a",
+        let run = request(
             &server.addr(),
-            "-d",
             "hello\n",
-            "--ca",
-            path(&pki().ca),
-            "--backend",
-            backend,
-            "-v",
-        ])
+            &["--ca", path(&pki().ca), "--backend", backend, "-v"],
+        )
         .expect(code::OK);
         assert_eq!(run.out(), "olleh\n", "{backend}");
-        assert!(
-            run.stderr.contains(&format!("tls: backend={backend}")),
-            "{}",
-            run.stderr
-        );
-        assert!(
-            run.stderr.contains("subject=CN=localhost"),
-            "{}",
-            run.stderr
-        );
+        run.stderr_has(&[&format!("tls: backend={backend}")]);
+        run.stderr_has(&["subject=CN=localhost"]);
     }
 }
 
@@ -88,17 +73,11 @@ fn the_seed_tls_json_as_text_and_as_a_file() {
     ])
     .expect(code::OK);
     assert_eq!(run2.out(), "elif\n");
-    let plain = run(&[
-        "request",
-        "-a",
+    let plain = request(
         &server.addr(),
-        "-d",
         "x\n",
-        "--tls",
-        r#"{"use_tls": false}"#,
-        "-t",
-        "500ms",
-    ]);
+        &["--tls", r#"{"use_tls": false}"#, "-t", "500ms"],
+    );
     assert_ne!(plain.out(), "x\n", "use_tls false must not speak TLS");
 }
 
@@ -106,62 +85,28 @@ fn the_seed_tls_json_as_text_and_as_a_file() {
 fn exit_code_tls_for_a_self_signed_certificate_unless_insecure() {
     let server = s_server(&pki().self_signed.cert, &pki().self_signed.key, &[]);
     for backend in backends() {
-        let rejected = run(&[
-            "request",
-            "-a",
+        let rejected = request(&server.addr(), "x\n", &["--backend", backend]).expect(code::TLS);
+        rejected.stderr_has(&["tls error", "certificate rejected"]);
+        let accepted = request(
             &server.addr(),
-            "-d",
-            "x\n",
-            "--backend",
-            backend,
-        ])
-        .expect(code::TLS);
-        assert!(
-            rejected.stderr.contains("tls error")
-                && rejected.stderr.contains("certificate rejected"),
-            "{}",
-            rejected.stderr
-        );
-        let accepted = run(&[
-            "request",
-            "-a",
-            &server.addr(),
-            "-d",
             "abc\n",
-            "--tls-insecure",
-            "--backend",
-            backend,
-        ])
+            &["--tls-insecure", "--backend", backend],
+        )
         .expect(code::OK);
         assert_eq!(accepted.out(), "cba\n");
     }
-    let ssl = run(&["request", "-a", &server.addr(), "-d", "x\n", "--ssl"]).expect(code::TLS);
-    assert!(ssl.stderr.contains("unknown issuer"), "{}", ssl.stderr);
+    let ssl = request(&server.addr(), "x\n", &["--ssl"]).expect(code::TLS);
+    ssl.stderr_has(&["unknown issuer"]);
 }
 
 #[test]
 fn sni_overrides_the_name_checked() {
     let server = s_server(&pki().localhost_only.cert, &pki().localhost_only.key, &[]);
     let ca = path(&pki().ca);
-    let mismatch =
-        run(&["request", "-a", &server.addr(), "-d", "x\n", "--ca", ca]).expect(code::TLS);
-    assert!(
-        mismatch.stderr.contains("name mismatch"),
-        "{}",
-        mismatch.stderr
-    );
-    let run = run(&[
-        "request",
-        "-a",
-        &server.addr(),
-        "-d",
-        "sni\n",
-        "--ca",
-        ca,
-        "--sni",
-        "localhost",
-    ])
-    .expect(code::OK);
+    let mismatch = request(&server.addr(), "x\n", &["--ca", ca]).expect(code::TLS);
+    mismatch.stderr_has(&["name mismatch"]);
+    let run =
+        request(&server.addr(), "sni\n", &["--ca", ca, "--sni", "localhost"]).expect(code::OK);
     assert_eq!(run.out(), "ins\n");
 }
 
@@ -173,20 +118,13 @@ fn alpn_is_offered_and_reported() {
         &["-alpn", "tcplink/1"],
     );
     let ca = path(&pki().ca);
-    let run = run(&[
-        "request",
-        "-a",
+    let run = request(
         &server.addr(),
-        "-d",
         "a\n",
-        "--ca",
-        ca,
-        "--alpn",
-        "h2,tcplink/1",
-        "-v",
-    ])
+        &["--ca", ca, "--alpn", "h2,tcplink/1", "-v"],
+    )
     .expect(code::OK);
-    assert!(run.stderr.contains("alpn=tcplink/1"), "{}", run.stderr);
+    run.stderr_has(&["alpn=tcplink/1"]);
     let repeated = run_piped(
         &[
             "request",
@@ -205,43 +143,21 @@ fn alpn_is_offered_and_reported() {
         b"b\n",
     )
     .expect(code::OK);
-    assert!(
-        repeated.stderr.contains("alpn=tcplink/1"),
-        "{}",
-        repeated.stderr
-    );
+    repeated.stderr_has(&["alpn=tcplink/1"]);
 }
 
 #[test]
 fn tls_min_refuses_an_older_server() {
     let server = s_server(&pki().server.cert, &pki().server.key, &["-tls1_2"]);
     let ca = path(&pki().ca);
-    let ok = run(&[
-        "request",
-        "-a",
+    let ok = request(
         &server.addr(),
-        "-d",
         "v\n",
-        "--ca",
-        ca,
-        "--tls-min",
-        "1.2",
-        "-v",
-    ])
+        &["--ca", ca, "--tls-min", "1.2", "-v"],
+    )
     .expect(code::OK);
-    assert!(ok.stderr.contains("version=TLSv1.2"), "{}", ok.stderr);
-    run(&[
-        "request",
-        "-a",
-        &server.addr(),
-        "-d",
-        "v\n",
-        "--ca",
-        ca,
-        "--tls-min",
-        "1.3",
-    ])
-    .expect(code::TLS);
+    ok.stderr_has(&["version=TLSv1.2"]);
+    request(&server.addr(), "v\n", &["--ca", ca, "--tls-min", "1.3"]).expect(code::TLS);
 }
 
 #[test]
@@ -254,22 +170,21 @@ fn client_certificate_for_mutual_tls() {
         &["-Verify", "1", "-CAfile", ca, "-tls1_2"],
     );
     let client = &pki().client;
-    let run1 = run(&[
-        "request",
-        "-a",
+    let run1 = request(
         &server.addr(),
-        "-d",
         "mtls\n",
-        "--ca",
-        ca,
-        "--cert",
-        path(&client.cert),
-        "--key",
-        path(&client.key),
-    ])
+        &[
+            "--ca",
+            ca,
+            "--cert",
+            path(&client.cert),
+            "--key",
+            path(&client.key),
+        ],
+    )
     .expect(code::OK);
     assert_eq!(run1.out(), "sltm\n");
-    run(&["request", "-a", &server.addr(), "-d", "x\n", "--ca", ca]).expect(code::TLS);
+    request(&server.addr(), "x\n", &["--ca", ca]).expect(code::TLS);
     let missing = run(&[
         "request",
         "-a",
@@ -289,17 +204,11 @@ fn tls_through_a_socks5_proxy() {
     let server = s_server(&pki().server.cert, &pki().server.key, &[]);
     let socks = microsocks(Some(("u", "p")));
     let url = format!("socks5://u:p@{}", socks.addr());
-    let run = run(&[
-        "request",
-        "-a",
+    let run = request(
         &server.addr(),
-        "-d",
         "tunnel\n",
-        "--ca",
-        path(&pki().ca),
-        "--proxy",
-        &url,
-    ])
+        &["--ca", path(&pki().ca), "--proxy", &url],
+    )
     .expect(code::OK);
     assert_eq!(run.out(), "lennut\n");
 }
@@ -308,18 +217,8 @@ fn tls_through_a_socks5_proxy() {
 fn exit_code_timeout_when_a_server_accepts_and_stays_silent_during_the_handshake() {
     let port = silent_server();
     let addr = format!("127.0.0.1:{port}");
-    let run = run(&[
-        "request",
-        "-a",
-        &addr,
-        "-d",
-        "x\n",
-        "--ssl",
-        "--connect-timeout",
-        "400ms",
-    ])
-    .expect(code::TIMEOUT);
-    assert!(run.stderr.contains("timeout error"), "{}", run.stderr);
+    let run = request(&addr, "x\n", &["--ssl", "--connect-timeout", "400ms"]).expect(code::TIMEOUT);
+    run.stderr_has(&["timeout error"]);
     assert!(
         run.elapsed < std::time::Duration::from_secs(5),
         "{:?}",
@@ -333,7 +232,7 @@ fn backend_not_compiled_is_an_argument_error() {
         if !backends().contains(&name) {
             let run =
                 run(&["request", "-a", "127.0.0.1:9", "--backend", name]).expect(code::ARGUMENT);
-            assert!(run.stderr.contains("not compiled"), "{}", run.stderr);
+            run.stderr_has(&["not compiled"]);
         }
     }
 }
@@ -349,12 +248,8 @@ fn connect_over_tls_sends_close_notify_and_reads_to_the_end() {
     )
     .expect(code::OK);
     assert_eq!(run.out(), "olleh\ndlrow\n");
-    assert!(run.stderr.contains("tls: backend="), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("the server closed the connection"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has(&["tls: backend="]);
+    run.stderr_has(&["the server closed the connection"]);
 }
 
 #[test]
@@ -392,20 +287,10 @@ fn serve_echo_tls_prints_the_fingerprint_of_the_certificate_it_wrote() {
         format!("certificate SHA-256 fingerprint {expected}")
     );
 
-    let run1 = run(&[
-        "request",
-        "-a",
-        &server.addr(),
-        "-d",
-        "secure\n",
-        "--ca",
-        path(&cert),
-        "-v",
-    ])
-    .expect(code::OK);
+    let run1 = request(&server.addr(), "secure\n", &["--ca", path(&cert), "-v"]).expect(code::OK);
     assert_eq!(run1.out(), "secure\n");
-    assert!(run1.stderr.contains("O=tcplink serve"), "{}", run1.stderr);
-    run(&["request", "-a", &server.addr(), "-d", "x\n", "--ssl"]).expect(code::TLS);
+    run1.stderr_has(&["O=tcplink serve"]);
+    request(&server.addr(), "x\n", &["--ssl"]).expect(code::TLS);
     let streamed =
         run_piped(&["connect", &server.addr(), "--tls-insecure"], b"1\n2\n").expect(code::OK);
     assert_eq!(streamed.out(), "1\n2\n");

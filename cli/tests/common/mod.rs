@@ -49,6 +49,17 @@ impl Run {
         String::from_utf8_lossy(&self.stdout).into_owned()
     }
 
+    /// Asserts that stderr contains each of `needles`.
+    pub fn stderr_has(&self, needles: &[&str]) {
+        for needle in needles {
+            assert!(
+                self.stderr.contains(needle),
+                "stderr lacks {needle:?}: {}",
+                self.stderr
+            );
+        }
+    }
+
     /// Asserts the exit code, showing stderr when it differs.
     pub fn expect(self, code: i32) -> Run {
         assert_eq!(
@@ -114,6 +125,13 @@ fn collect(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> 
 /// Runs `tcplink args` with no input.
 pub fn run(args: &[&str]) -> Run {
     run_with(args, Stdio::null(), None)
+}
+
+/// Runs `tcplink request -a addr -d data extra...`.
+pub fn request(addr: &str, data: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["request", "-a", addr, "-d", data];
+    args.extend_from_slice(extra);
+    run(&args)
 }
 
 /// Runs `tcplink args` with `input` piped to its stdin (then closed).
