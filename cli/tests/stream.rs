@@ -72,6 +72,18 @@ fn serve_echo_plain() {
 }
 
 #[test]
+fn serve_and_request_over_ipv6_loopback() {
+    let server = serve(&["--echo", "--bind", "::1"], 0);
+    assert!(
+        server.banner[0].starts_with("listening on [::1]:"),
+        "{:?}",
+        server.banner
+    );
+    let addr = format!("[::1]:{}", server.port);
+    assert_eq!(request(&addr, "six\n", &[]).expect(code::OK).out(), "six\n");
+}
+
+#[test]
 fn demo_runs_plain_and_every_compiled_backend_offline() {
     let run = run(&["demo"]).expect(code::OK);
     let out = run.out();
