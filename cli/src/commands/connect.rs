@@ -82,11 +82,11 @@ enum Sending {
 }
 
 /// Moves bytes both ways until the server closes: `input` to `transport`, `transport` to
-/// `output`. Fails with a `timeout` error after `idle` without traffic.
-pub fn pump(
+/// `sink`. Fails with a `timeout` error after `idle` without traffic.
+fn pump(
     transport: &mut dyn Transport,
     input: Receiver<io::Result<Vec<u8>>>,
-    output: &mut dyn Write,
+    sink: &mut dyn Write,
     idle: Option<Duration>,
     peer: &str,
 ) -> Result<()> {
@@ -130,7 +130,7 @@ pub fn pump(
         match transport.read(&mut buf) {
             Ok(0) => return Ok(()),
             Ok(n) => {
-                output::emit(output, &buf[..n])?;
+                output::emit(sink, &buf[..n])?;
                 last_traffic = Instant::now();
             }
             Err(e) if must_wait(&e) => {}

@@ -102,8 +102,8 @@ fn send(
     peer: &str,
 ) -> Result<()> {
     let failed = |e: std::io::Error| Error::from_io(&e, &format!("sending to {peer}"));
-    let progress_wanted = payload.from_stream;
-    let mut progress = Progress::new("sending", Some(payload.bytes.len() as u64), progress_wanted);
+    let total = Some(payload.bytes.len() as u64);
+    let mut progress = Progress::new("sending", total, payload.from_stream);
     let result = payload.bytes.chunks(SEND_CHUNK).try_for_each(|chunk| {
         transport.set_write_deadline(Deadline::after(timeout));
         transport
