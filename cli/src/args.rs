@@ -1,0 +1,270 @@
+//! The command line: subcommands and options (clap derive). Values that need more than clap's
+//! checks (JSON, URLs, escapes, files) are kept as text and checked where they are used, so their
+//! errors carry the `argument` kind and exit code.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+/// A TCP/TLS client with SOCKS4/5 and HTTP CONNECT proxies, a request/response mode that reads
+/// until a marker, an ncat-style stream mode, and a built-in echo server.
+#[derive(Debug, Parser)]
+#[command(
+    name = "tcplink",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Connect, send data, read the answer until the marker (or the size limit, the timeout,
+    /// EOF), print it to stdout and close: the seed's ProcessRequest.
+    Request(RequestArgs),
+    /// Connect and pipe stdin to the server and the server to stdout, as ncat does. When stdin
+    /// ends, the sending side is closed (TLS close_notify, then a TCP half-close) and the answer
+    /// is read until the server closes.
+    Connect(ConnectArgs),
+    /// Run a test server on this machine until interrupted.
+    Serve(ServeArgs),
+    /// Start an echo server in this process and talk to it over plain TCP and over TLS with
+    /// every compiled TLS backend: a self-contained tour that needs no network.
+    Demo,
+}
+
+/// `tcplink request`.
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// The server, as HOST:PORT or [IPv6]:PORT.
+    #[arg(short, long, value_name = "HOST:PORT")]
+    pub address: String,
+
+    /// What to send: the text itself, @FILE for a file's bytes, or - for stdin. Nothing is sent
+    /// when empty.
+    #[arg(
+        short,
+        long,
+        value_name = "TEXT|@FILE|-",
+        default_value = "",
+        hide_default_value = true
+    )]
+    pub data: String,
+
+    /// true: print the answer as UTF-8 text, with bytes that are not UTF-8 replaced by U+FFFD
+    /// (the seed's ОтветСтрокой); valid UTF-8 is printed byte for byte. false: print the bytes as
+    /// they arrived.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set)]
+    pub string: bool,
+
+    /// Print the answer as hexadecimal digits and a newline instead.
+    #[arg(long)]
+    pub hex: bool,
+
+    /// The end of the answer (included in it): text with \n \r \t \0 \\ \xHH escapes, or
+    /// hex:0d0a. Empty: read until the size limit, the timeout or EOF.
+    #[arg(short, long, value_name = "MARKER", default_value = r"\n")]
+    pub marker: String,
+
+    /// The most bytes to read; 0 means no limit.
+    #[arg(long, value_name = "BYTES", default_value_t = 0)]
+    pub max_size: usize,
+
+    /// The idle read timeout, also the time limit for each 64 KiB sent (500ms, 5s, 1m; a bare
+    /// number is milliseconds; 0: none). A read that times out prints what arrived.
+    #[arg(short, long, value_name = "DURATION", default_value = "5000", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// Print the connection, the negotiated TLS parameters and why the read ended to stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+}
+
+/// `tcplink connect`.
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// The server, as HOST:PORT or [IPv6]:PORT.
+    #[arg(value_name = "HOST:PORT")]
+    pub address: String,
+
+    /// Give up when nothing was sent or received for this long (0: never).
+    #[arg(short = 'i', long, value_name = "DURATION", default_value = "0", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+
+    /// Print the connection and the negotiated TLS parameters to stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+}
+
+/// How to reach the server: TLS, proxy and connect time limit. Shared by `request` and
+/// `connect`.
+#[derive(Debug, Args)]
+pub struct EndpointArgs {
+    /// TLS settings: JSON text or the path of a .json file with the seed's fields use_tls,
+    /// accept_invalid_certs, ca_cert_path and the optional client_cert_path, client_key_path,
+    /// server_name, alpn, min_version, backend. The TLS flags below override its fields.
+    #[arg(long, value_name = "JSON|FILE", help_heading = "TLS")]
+    pub tls: Option<String>,
+
+    /// Use TLS with default settings (verification on). Every TLS flag below implies it.
+    #[arg(long, help_heading = "TLS")]
+    pub ssl: bool,
+
+    /// Accept any certificate and host name (testing only).
+    #[arg(long, help_heading = "TLS")]
+    pub tls_insecure: bool,
+
+    /// A PEM file of CA certificates to trust besides the system's.
+    #[arg(long, value_name = "FILE", help_heading = "TLS")]
+    pub ca: Option<PathBuf>,
+
+    /// A PEM client certificate (chain) for mutual TLS; needs --key.
+    #[arg(long, value_name = "FILE", help_heading = "TLS", requires = "key")]
+    pub cert: Option<PathBuf>,
+
+    /// The PEM private key of --cert.
+    #[arg(long, value_name = "FILE", help_heading = "TLS", requires = "cert")]
+    pub key: Option<PathBuf>,
+
+    /// The server name to send (SNI) and to check the certificate against, instead of the host.
+    #[arg(long, value_name = "NAME", help_heading = "TLS")]
+    pub sni: Option<String>,
+
+    /// ALPN protocols to offer, most preferred first (repeat or separate with commas).
+    #[arg(
+        long,
+        value_name = "PROTO",
+        help_heading = "TLS",
+        value_delimiter = ','
+    )]
+    pub alpn: Vec<String>,
+
+    /// The lowest TLS version to accept: 1.2 or 1.3.
+    #[arg(long, value_name = "VERSION", help_heading = "TLS", value_parser = ["1.2", "1.3"])]
+    pub tls_min: Option<String>,
+
+    /// The TLS backend: rustls, openssl or native-tls (those compiled into this build).
+    #[arg(long, value_name = "NAME", help_heading = "TLS")]
+    pub backend: Option<String>,
+
+    /// The proxy: a URL (socks5://user:pass@host:port, socks4://, socks4a://, http://), JSON
+    /// text with the seed's fields server, port, proxy_type, login, password, or a .json file.
+    #[arg(long, value_name = "URL|JSON|FILE", help_heading = "Connection")]
+    pub proxy: Option<String>,
+
+    /// One bound on resolving, connecting, the proxy and the TLS handshakes (0: none).
+    #[arg(long, value_name = "DURATION", default_value = "10000", value_parser = parse_duration, help_heading = "Connection")]
+    pub connect_timeout: Duration,
+}
+
+/// `tcplink serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Send every byte back until the client closes its side (the only mode so far).
+    #[arg(long, required = true)]
+    pub echo: bool,
+
+    /// Speak TLS with a self-signed certificate for localhost and 127.0.0.1, generated at start;
+    /// its SHA-256 fingerprint is printed.
+    #[arg(long)]
+    pub tls: bool,
+
+    /// Write the generated certificate (PEM) here, for use with --ca.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub cert_out: Option<PathBuf>,
+
+    /// The address to listen on.
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+
+    /// The port to listen on; 0 picks a free one (printed at start).
+    #[arg(short, long, value_name = "N", default_value_t = 0)]
+    pub port: u16,
+}
+
+/// Parses `500ms`, `5s`, `2m` or a bare number of milliseconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (examples: 500ms, 5s, 1m, 1500)"))?;
+    match unit {
+        "" | "ms" => Ok(Duration::from_millis(value)),
+        "s" => Ok(Duration::from_secs(value)),
+        "m" => Ok(Duration::from_secs(value.saturating_mul(60))),
+        other => Err(format!(
+            "unknown unit {other:?} in {text:?} (use ms, s or m)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("1500").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("5s").unwrap(), Duration::from_secs(5));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert!(parse_duration("5h").is_err());
+        assert!(parse_duration("fast").is_err());
+    }
+
+    #[test]
+    fn seed_options_parse() {
+        let cli = Cli::try_parse_from([
+            "tcplink",
+            "request",
+            "--address",
+            "h:1",
+            "--data",
+            "x",
+            "--string",
+            "false",
+        ])
+        .unwrap();
+        let Command::Request(args) = cli.command else {
+            panic!("not a request")
+        };
+        assert!(!args.string);
+        assert_eq!(args.marker, r"\n");
+        let cli = Cli::try_parse_from([
+            "tcplink",
+            "connect",
+            "h:1",
+            "--alpn",
+            "h2,http/1.1",
+            "--alpn",
+            "x",
+        ])
+        .unwrap();
+        let Command::Connect(args) = cli.command else {
+            panic!("not connect")
+        };
+        assert_eq!(args.endpoint.alpn, ["h2", "http/1.1", "x"]);
+    }
+}

@@ -1,0 +1,137 @@
+//! `tcplink demo`: echo servers in this process on free loopback ports, and one request to them
+//! over plain TCP and over TLS with every compiled backend, through the same code as
+//! `tcplink request`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tcplink::{
+    Backend, ConnectOptions, Endpoint, Error, HostPort, ReadLimits, Result, TlsSettings,
+};
+
+use crate::commands::request::exchange;
+use crate::input::Payload;
+use crate::output::describe_tls;
+use crate::server::cert::SelfSigned;
+use crate::server::EchoServer;
+
+/// Runs the demo; fails with the first failed request's error.
+pub fn run() -> Result<()> {
+    let cert = SelfSigned::generate()?;
+    let ca_file = tempfile::NamedTempFile::new()
+        .map_err(|e| Error::from_io(&e, "creating a temporary file"))?;
+    std::fs::write(ca_file.path(), &cert.pem)
+        .map_err(|e| Error::from_io(&e, "writing the certificate"))?;
+    let ca_path = ca_file.path().to_string_lossy().into_owned();
+    let plain = start(None)?;
+    let secure = start(Some(&cert))?;
+    println!("echo servers: {plain} (plain TCP), {secure} (TLS)");
+    println!(
+        "certificate: self-signed for localhost, 127.0.0.1, ::1; SHA-256 {}",
+        cert.fingerprint()
+    );
+    println!();
+
+    let mut cases = vec![("plain TCP".to_string(), endpoint(plain, None))];
+    for backend in Backend::compiled() {
+        let settings = TlsSettings {
+            use_tls: true,
+            ca_cert_path: Some(ca_path.clone()),
+            backend: Some(backend.name().to_string()),
+            ..TlsSettings::default()
+        };
+        cases.push((
+            format!("TLS via {backend}"),
+            endpoint(secure, Some(settings)),
+        ));
+    }
+    let mut first_error = None;
+    for (label, endpoint) in &cases {
+        match round_trip(endpoint, label) {
+            Ok(()) => {}
+            Err(e) => {
+                println!("{label:<20} FAILED: {e}");
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    println!();
+    match Backend::default_compiled() {
+        None => println!(
+            "this build has no TLS backend; rebuild with --features rustls, openssl or native-tls"
+        ),
+        Some(backend) => {
+            let unverified = TlsSettings {
+                use_tls: true,
+                ..TlsSettings::default()
+            };
+            match round_trip(
+                &endpoint(secure, Some(unverified)),
+                &format!("{backend} without --ca"),
+            ) {
+                Err(e) => println!(
+                    "without the certificate as CA the server is rejected, as it should be:\n  {e}"
+                ),
+                Ok(()) => {
+                    let e = Error::new(
+                        tcplink::ErrorKind::Tls,
+                        "an unknown self-signed certificate was accepted",
+                    );
+                    println!("{e}");
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+/// Starts an echo server on a free loopback port for the life of the process.
+fn start(cert: Option<&SelfSigned>) -> Result<SocketAddr> {
+    let tls = cert.map(SelfSigned::server_config).transpose()?;
+    let server = EchoServer::bind(SocketAddr::from(([127, 0, 0, 1], 0)), tls, false)?;
+    let addr = server.local_addr()?;
+    server.spawn();
+    Ok(addr)
+}
+
+fn endpoint(addr: SocketAddr, tls: Option<TlsSettings>) -> Endpoint {
+    Endpoint {
+        target: HostPort {
+            host: addr.ip().to_string(),
+            port: addr.port(),
+        },
+        tls,
+        proxy: None,
+    }
+}
+
+/// Sends one line and prints the answer with the TLS parameters.
+fn round_trip(endpoint: &Endpoint, label: &str) -> Result<()> {
+    let payload = Payload {
+        bytes: format!("hello over {label}\n").into_bytes(),
+        from_stream: false,
+    };
+    let limits = ReadLimits {
+        max_size: 0,
+        marker: b"\n",
+        idle_timeout: Some(Duration::from_secs(5)),
+    };
+    let reply = exchange(
+        endpoint,
+        &ConnectOptions::default(),
+        &payload,
+        &limits,
+        false,
+    )?;
+    println!(
+        "{label:<20} sent {:?}, answer {:?} (read ended on {})",
+        String::from_utf8_lossy(&payload.bytes),
+        String::from_utf8_lossy(&reply.answer.data),
+        reply.answer.end.as_str()
+    );
+    if let Some(info) = reply.tls {
+        println!("{:<20} {}", "", describe_tls(&info));
+    }
+    Ok(())
+}

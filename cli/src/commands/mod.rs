@@ -1,0 +1,6 @@
+//! One module per subcommand.
+
+pub mod connect;
+pub mod demo;
+pub mod request;
+pub mod serve;

@@ -1,0 +1,215 @@
+//! Fixtures for the CLI tests: the core's shared fixtures (real peers such as socat, openssl
+//! s_server, microsocks, Dante and tinyproxy, fault servers, certificates generated at test
+//! time), and running the built `tcplink` binary.
+#![allow(dead_code)]
+
+#[path = "../../../tests/common/mod.rs"]
+mod fixtures;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+pub use fixtures::*;
+
+/// How long one run of the binary may take before the test fails.
+const RUN_LIMIT: Duration = Duration::from_secs(30);
+
+/// The exit codes the CLI documents.
+pub mod code {
+    pub const OK: i32 = 0;
+    pub const IO: i32 = 1;
+    pub const ARGUMENT: i32 = 2;
+    pub const RESOLVE: i32 = 3;
+    pub const CONNECT: i32 = 4;
+    pub const TLS: i32 = 5;
+    pub const PROXY: i32 = 6;
+    pub const TIMEOUT: i32 = 7;
+    pub const CLOSED: i32 = 8;
+}
+
+/// What one run of `tcplink` did.
+#[derive(Debug)]
+pub struct Run {
+    /// The exit code.
+    pub code: i32,
+    /// Everything written to stdout.
+    pub stdout: Vec<u8>,
+    /// Everything written to stderr.
+    pub stderr: String,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+impl Run {
+    /// Stdout as text.
+    pub fn out(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// Asserts that stderr contains each of `needles`.
+    pub fn stderr_has(&self, needles: &[&str]) {
+        for needle in needles {
+            assert!(
+                self.stderr.contains(needle),
+                "stderr lacks {needle:?}: {}",
+                self.stderr
+            );
+        }
+    }
+
+    /// Asserts the exit code, showing stderr when it differs.
+    pub fn expect(self, code: i32) -> Run {
+        assert_eq!(
+            self.code,
+            code,
+            "exit code; stderr: {}\nstdout: {}",
+            self.stderr,
+            self.out()
+        );
+        self
+    }
+}
+
+/// The binary under test.
+pub fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tcplink"))
+}
+
+/// Runs `tcplink args` with `stdin` as its input.
+pub fn run_with(args: &[&str], stdin: Stdio, input: Option<Vec<u8>>) -> Run {
+    let start = Instant::now();
+    let mut child = binary()
+        .args(args)
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start tcplink");
+    if let Some(input) = input {
+        let mut pipe = child.stdin.take().unwrap();
+        thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+        });
+    }
+    let stdout = collect(child.stdout.take().unwrap());
+    let stderr = collect(child.stderr.take().unwrap());
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > RUN_LIMIT {
+            let _ = child.kill();
+            panic!("tcplink {args:?} ran longer than {RUN_LIMIT:?}");
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    Run {
+        code: status.code().expect("exited normally"),
+        stdout: stdout.join().unwrap(),
+        stderr: String::from_utf8_lossy(&stderr.join().unwrap()).into_owned(),
+        elapsed: start.elapsed(),
+    }
+}
+
+fn collect(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
+    thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = pipe.read_to_end(&mut all);
+        all
+    })
+}
+
+/// Runs `tcplink args` with no input.
+pub fn run(args: &[&str]) -> Run {
+    run_with(args, Stdio::null(), None)
+}
+
+/// Runs `tcplink request -a addr -d data extra...`.
+pub fn request(addr: &str, data: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["request", "-a", addr, "-d", data];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+/// Runs `tcplink args` with `input` piped to its stdin (then closed).
+pub fn run_piped(args: &[&str], input: &[u8]) -> Run {
+    run_with(args, Stdio::piped(), Some(input.to_vec()))
+}
+
+/// A `tcplink serve` process, killed when dropped.
+pub struct Served {
+    child: Child,
+    /// The port it listens on.
+    pub port: u16,
+    /// What it printed before serving: the address line, then `extra_lines` more.
+    pub banner: Vec<String>,
+}
+
+impl Served {
+    /// `127.0.0.1:port`.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `tcplink serve args` and reads the first `1 + extra_lines` lines it prints.
+pub fn serve(args: &[&str], extra_lines: usize) -> Served {
+    let mut child = binary()
+        .arg("serve")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start tcplink serve");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let banner: Vec<String> = (0..=extra_lines).map(|_| read_line(&mut stdout)).collect();
+    let addr = banner[0]
+        .strip_prefix("listening on ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("unexpected first line {:?}", banner[0]));
+    let port = addr.rsplit_once(':').unwrap().1.parse().unwrap();
+    // Keep reading so the server never blocks on a full pipe.
+    thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    Served {
+        child,
+        port,
+        banner,
+    }
+}
+
+fn read_line(reader: &mut BufReader<ChildStdout>) -> String {
+    let mut line = String::new();
+    reader
+        .read_line(&mut line)
+        .expect("read a line from tcplink serve");
+    line.trim_end().to_string()
+}
+
+/// A server that accepts and then neither reads nor writes, for 30 s.
+pub fn silent_server() -> u16 {
+    fault_server(|stream| {
+        thread::sleep(Duration::from_secs(30));
+        drop(stream);
+    })
+}
+
+/// A path as UTF-8 text.
+pub fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A folder for the files one test writes, removed when dropped.
+pub fn scratch() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}

@@ -1,0 +1,297 @@
+//! Everything that needs a client TLS backend: `tcplink request` and `tcplink connect` against
+//! `openssl s_server -rev` (which answers each line reversed) and `tcplink serve --echo --tls`,
+//! with certificates generated at test time; every TLS option and the TLS and handshake-timeout
+//! exit codes.
+#![cfg(any(feature = "rustls", feature = "openssl", feature = "native-tls"))]
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+/// The TLS backends compiled into the binary under test, by the features of this package.
+fn backends() -> Vec<&'static str> {
+    let mut all = Vec::new();
+    if cfg!(feature = "rustls") {
+        all.push("rustls");
+    }
+    if cfg!(feature = "openssl") {
+        all.push("openssl");
+    }
+    if cfg!(feature = "native-tls") {
+        all.push("native-tls");
+    }
+    all
+}
+
+#[test]
+fn verified_tls_with_ca_on_every_backend_reports_the_session() {
+    let server = s_server(&pki().server.cert, &pki().server.key, &[]);
+    for backend in backends() {
+        let run = request(
+            &server.addr(),
+            "hello\n",
+            &["--ca", path(&pki().ca), "--backend", backend, "-v"],
+        )
+        .expect(code::OK);
+        assert_eq!(run.out(), "olleh\n", "{backend}");
+        run.stderr_has(&[&format!("tls: backend={backend}")]);
+        run.stderr_has(&["subject=CN=localhost"]);
+    }
+}
+
+#[test]
+fn the_seed_tls_json_as_text_and_as_a_file() {
+    let server = s_server(&pki().server.cert, &pki().server.key, &[]);
+    let json = format!(
+        r#"{{"use_tls": true, "accept_invalid_certs": false, "ca_cert_path": "{}"}}"#,
+        path(&pki().ca)
+    );
+    let run1 = run(&[
+        "request",
+        "--address",
+        &server.addr(),
+        "--data",
+        "json\n",
+        "--tls",
+        &json,
+    ])
+    .expect(code::OK);
+    assert_eq!(run1.out(), "nosj\n");
+    let dir = scratch();
+    let file = dir.path().join("tls.json");
+    std::fs::write(&file, &json).unwrap();
+    let run2 = run(&[
+        "request",
+        "--address",
+        &server.addr(),
+        "--data",
+        "file\n",
+        "--tls",
+        path(&file),
+    ])
+    .expect(code::OK);
+    assert_eq!(run2.out(), "elif\n");
+    let plain = request(
+        &server.addr(),
+        "x\n",
+        &["--tls", r#"{"use_tls": false}"#, "-t", "500ms"],
+    );
+    assert_ne!(plain.out(), "x\n", "use_tls false must not speak TLS");
+}
+
+#[test]
+fn exit_code_tls_for_a_self_signed_certificate_unless_insecure() {
+    let server = s_server(&pki().self_signed.cert, &pki().self_signed.key, &[]);
+    for backend in backends() {
+        let rejected = request(&server.addr(), "x\n", &["--backend", backend]).expect(code::TLS);
+        rejected.stderr_has(&["tls error", "certificate rejected"]);
+        let accepted = request(
+            &server.addr(),
+            "abc\n",
+            &["--tls-insecure", "--backend", backend],
+        )
+        .expect(code::OK);
+        assert_eq!(accepted.out(), "cba\n");
+    }
+    let ssl = request(&server.addr(), "x\n", &["--ssl"]).expect(code::TLS);
+    ssl.stderr_has(&["unknown issuer"]);
+}
+
+#[test]
+fn sni_overrides_the_name_checked() {
+    let server = s_server(&pki().localhost_only.cert, &pki().localhost_only.key, &[]);
+    let ca = path(&pki().ca);
+    let mismatch = request(&server.addr(), "x\n", &["--ca", ca]).expect(code::TLS);
+    mismatch.stderr_has(&["name mismatch"]);
+    let run =
+        request(&server.addr(), "sni\n", &["--ca", ca, "--sni", "localhost"]).expect(code::OK);
+    assert_eq!(run.out(), "ins\n");
+}
+
+#[test]
+fn alpn_is_offered_and_reported() {
+    let server = s_server(
+        &pki().server.cert,
+        &pki().server.key,
+        &["-alpn", "tcplink/1"],
+    );
+    let ca = path(&pki().ca);
+    let run = request(
+        &server.addr(),
+        "a\n",
+        &["--ca", ca, "--alpn", "h2,tcplink/1", "-v"],
+    )
+    .expect(code::OK);
+    run.stderr_has(&["alpn=tcplink/1"]);
+    let repeated = run_piped(
+        &[
+            "request",
+            "-a",
+            &server.addr(),
+            "-d",
+            "-",
+            "--ca",
+            ca,
+            "--alpn",
+            "x",
+            "--alpn",
+            "tcplink/1",
+            "-v",
+        ],
+        b"b\n",
+    )
+    .expect(code::OK);
+    repeated.stderr_has(&["alpn=tcplink/1"]);
+}
+
+#[test]
+fn tls_min_refuses_an_older_server() {
+    let server = s_server(&pki().server.cert, &pki().server.key, &["-tls1_2"]);
+    let ca = path(&pki().ca);
+    let ok = request(
+        &server.addr(),
+        "v\n",
+        &["--ca", ca, "--tls-min", "1.2", "-v"],
+    )
+    .expect(code::OK);
+    ok.stderr_has(&["version=TLSv1.2"]);
+    request(&server.addr(), "v\n", &["--ca", ca, "--tls-min", "1.3"]).expect(code::TLS);
+}
+
+#[test]
+fn client_certificate_for_mutual_tls() {
+    let ca = path(&pki().ca);
+    // TLS 1.2, so a missing client certificate fails the handshake itself.
+    let server = s_server(
+        &pki().server.cert,
+        &pki().server.key,
+        &["-Verify", "1", "-CAfile", ca, "-tls1_2"],
+    );
+    let client = &pki().client;
+    let run1 = request(
+        &server.addr(),
+        "mtls\n",
+        &[
+            "--ca",
+            ca,
+            "--cert",
+            path(&client.cert),
+            "--key",
+            path(&client.key),
+        ],
+    )
+    .expect(code::OK);
+    assert_eq!(run1.out(), "sltm\n");
+    request(&server.addr(), "x\n", &["--ca", ca]).expect(code::TLS);
+    let missing = run(&[
+        "request",
+        "-a",
+        &server.addr(),
+        "--ca",
+        ca,
+        "--cert",
+        "/nonexistent.pem",
+        "--key",
+        "/nonexistent.key",
+    ]);
+    assert_eq!(missing.code, code::ARGUMENT, "{}", missing.stderr);
+}
+
+#[test]
+fn tls_through_a_socks5_proxy() {
+    let server = s_server(&pki().server.cert, &pki().server.key, &[]);
+    let socks = microsocks(Some(("u", "p")));
+    let url = format!("socks5://u:p@{}", socks.addr());
+    let run = request(
+        &server.addr(),
+        "tunnel\n",
+        &["--ca", path(&pki().ca), "--proxy", &url],
+    )
+    .expect(code::OK);
+    assert_eq!(run.out(), "lennut\n");
+}
+
+#[test]
+fn exit_code_timeout_when_a_server_accepts_and_stays_silent_during_the_handshake() {
+    let port = silent_server();
+    let addr = format!("127.0.0.1:{port}");
+    let run = request(&addr, "x\n", &["--ssl", "--connect-timeout", "400ms"]).expect(code::TIMEOUT);
+    run.stderr_has(&["timeout error"]);
+    assert!(
+        run.elapsed < std::time::Duration::from_secs(5),
+        "{:?}",
+        run.elapsed
+    );
+}
+
+#[test]
+fn backend_not_compiled_is_an_argument_error() {
+    for name in ["rustls", "openssl", "native-tls"] {
+        if !backends().contains(&name) {
+            let run =
+                run(&["request", "-a", "127.0.0.1:9", "--backend", name]).expect(code::ARGUMENT);
+            run.stderr_has(&["not compiled"]);
+        }
+    }
+}
+
+#[test]
+fn connect_over_tls_sends_close_notify_and_reads_to_the_end() {
+    let rejected = s_server(&pki().self_signed.cert, &pki().self_signed.key, &[]);
+    run(&["connect", &rejected.addr(), "--ssl"]).expect(code::TLS);
+    let server = s_server(&pki().server.cert, &pki().server.key, &[]);
+    let run = run_piped(
+        &["connect", &server.addr(), "--ca", path(&pki().ca), "-v"],
+        b"hello\nworld\n",
+    )
+    .expect(code::OK);
+    assert_eq!(run.out(), "olleh\ndlrow\n");
+    run.stderr_has(&["tls: backend="]);
+    run.stderr_has(&["the server closed the connection"]);
+}
+
+#[test]
+fn serve_echo_tls_prints_the_fingerprint_of_the_certificate_it_wrote() {
+    let dir = scratch();
+    let cert = dir.path().join("serve-cert.pem");
+    let port = free_port().to_string();
+    let server = serve(
+        &[
+            "--echo",
+            "--tls",
+            "--port",
+            &port,
+            "--cert-out",
+            path(&cert),
+        ],
+        1,
+    );
+    assert_eq!(server.port.to_string(), port);
+    let openssl = Command::new("openssl")
+        .args([
+            "x509",
+            "-noout",
+            "-fingerprint",
+            "-sha256",
+            "-in",
+            path(&cert),
+        ])
+        .output()
+        .unwrap();
+    let expected = String::from_utf8(openssl.stdout).unwrap();
+    let expected = expected.trim().rsplit('=').next().unwrap();
+    assert_eq!(
+        server.banner[1],
+        format!("certificate SHA-256 fingerprint {expected}")
+    );
+
+    let run1 = request(&server.addr(), "secure\n", &["--ca", path(&cert), "-v"]).expect(code::OK);
+    assert_eq!(run1.out(), "secure\n");
+    run1.stderr_has(&["O=tcplink serve"]);
+    request(&server.addr(), "x\n", &["--ssl"]).expect(code::TLS);
+    let streamed =
+        run_piped(&["connect", &server.addr(), "--tls-insecure"], b"1\n2\n").expect(code::OK);
+    assert_eq!(streamed.out(), "1\n2\n");
+}
