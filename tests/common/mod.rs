@@ -46,34 +46,49 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// Starts `program args` (which must listen on `port`) and waits until the port accepts.
-pub fn spawn_peer(program: &str, args: &[String], port: u16) -> Peer {
-    let child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {program} ({e}); .ci/run installs it"));
-    let mut peer = Peer {
-        child,
-        port,
-        name: program.to_string(),
-    };
-    let start = Instant::now();
-    loop {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+/// Starts `program` with the arguments `args(port)` for a free port and waits until it listens.
+///
+/// A free port can be taken by someone else between the check and the program's bind (tests run
+/// in parallel); then the program exits, and is started again on another port.
+pub fn spawn_peer(program: &str, args: impl Fn(u16) -> Vec<String>) -> Peer {
+    for _ in 0..5 {
+        let port = free_port();
+        let child = Command::new(program)
+            .args(args(port))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {program} ({e}); ci/setup installs it"));
+        let mut peer = Peer {
+            child,
+            port,
+            name: program.to_string(),
+        };
+        if wait_until_listening(&mut peer) {
             return peer;
         }
-        if let Ok(Some(status)) = peer.child.try_wait() {
-            panic!(
-                "{} exited with {status} before listening on {port}",
-                peer.name
-            );
+    }
+    panic!("{program} kept failing to listen on a free port");
+}
+
+/// Whether `peer` listens on its port: the port answers and the process is still running a
+/// moment later (so the answer did not come from another test's listener).
+fn wait_until_listening(peer: &mut Peer) -> bool {
+    let start = Instant::now();
+    loop {
+        if TcpStream::connect(("127.0.0.1", peer.port)).is_ok() {
+            thread::sleep(Duration::from_millis(30));
+            return peer.child.try_wait().ok().flatten().is_none();
+        }
+        if peer.child.try_wait().ok().flatten().is_some() {
+            return false;
         }
         assert!(
             start.elapsed() < Duration::from_secs(10),
-            "{program} did not listen on {port}"
+            "{} did not listen on {}",
+            peer.name,
+            peer.port
         );
         thread::sleep(Duration::from_millis(20));
     }
@@ -85,30 +100,28 @@ fn strings(args: &[&str]) -> Vec<String> {
 
 /// An echo server: socat with `cat` behind it.
 pub fn socat_echo() -> Peer {
-    let port = free_port();
-    spawn_peer(
-        "socat",
-        &strings(&[
+    spawn_peer("socat", |port| {
+        strings(&[
             &format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork"),
             "EXEC:cat",
-        ]),
-        port,
-    )
+        ])
+    })
 }
 
 /// `openssl s_server -rev` (answers each line reversed) with the given certificate and extras.
 pub fn s_server(cert: &Path, key: &Path, extra: &[&str]) -> Peer {
-    let port = free_port();
-    let mut args = strings(&["s_server", "-quiet", "-rev", "-accept"]);
-    args.push(format!("127.0.0.1:{port}"));
-    args.extend(strings(&[
-        "-cert",
-        cert.to_str().unwrap(),
-        "-key",
-        key.to_str().unwrap(),
-    ]));
-    args.extend(strings(extra));
-    spawn_peer("openssl", &args, port)
+    spawn_peer("openssl", |port| {
+        let mut args = strings(&["s_server", "-quiet", "-rev", "-accept"]);
+        args.push(format!("127.0.0.1:{port}"));
+        args.extend(strings(&[
+            "-cert",
+            cert.to_str().unwrap(),
+            "-key",
+            key.to_str().unwrap(),
+        ]));
+        args.extend(strings(extra));
+        args
+    })
 }
 
 /// An in-process server that runs `handler` on each accepted connection, on its own thread.
@@ -275,51 +288,46 @@ pub fn quick() -> ConnectOptions {
 
 /// microsocks, a SOCKS5 proxy; with `auth` it requires that user and password.
 pub fn microsocks(auth: Option<(&str, &str)>) -> Peer {
-    let port = free_port();
-    let mut args = strings(&["-i", "127.0.0.1", "-p", &port.to_string()]);
-    if let Some((user, pass)) = auth {
-        args.extend(strings(&["-u", user, "-P", pass]));
-    }
-    spawn_peer("microsocks", &args, port)
+    spawn_peer("microsocks", |port| {
+        let mut args = strings(&["-i", "127.0.0.1", "-p", &port.to_string()]);
+        if let Some((user, pass)) = auth {
+            args.extend(strings(&["-u", user, "-P", pass]));
+        }
+        args
+    })
 }
 
 /// Dante's `danted`, a SOCKS4/SOCKS5 proxy without authentication.
 pub fn danted(dir: &Path) -> Peer {
-    let port = free_port();
-    let conf = dir.join(format!("danted-{port}.conf"));
-    std::fs::write(
-        &conf,
-        format!(
-            "logoutput: stderr\ninternal: 127.0.0.1 port = {port}\nexternal: 127.0.0.1\n\
-             clientmethod: none\nsocksmethod: none\nuser.privileged: root\nuser.unprivileged: nobody\n\
-             client pass {{ from: 127.0.0.0/8 to: 0.0.0.0/0 }}\n\
-             socks pass {{ from: 127.0.0.0/8 to: 0.0.0.0/0 command: connect }}\n"
-        ),
-    )
-    .unwrap();
-    spawn_peer(
-        "danted",
-        &strings(&["-f", conf.to_str().unwrap(), "-N", "1"]),
-        port,
-    )
+    spawn_peer("danted", |port| {
+        let conf = dir.join(format!("danted-{port}.conf"));
+        std::fs::write(
+            &conf,
+            format!(
+                "logoutput: stderr\ninternal: 127.0.0.1 port = {port}\nexternal: 127.0.0.1\n\
+                 clientmethod: none\nsocksmethod: none\nuser.privileged: root\nuser.unprivileged: nobody\n\
+                 client pass {{ from: 127.0.0.0/8 to: 0.0.0.0/0 }}\n\
+                 socks pass {{ from: 127.0.0.0/8 to: 0.0.0.0/0 command: connect }}\n"
+            ),
+        )
+        .unwrap();
+        strings(&["-f", conf.to_str().unwrap(), "-N", "1"])
+    })
 }
 
 /// tinyproxy, an HTTP proxy that allows CONNECT to any port; with `auth`, Basic auth is required.
 pub fn tinyproxy(dir: &Path, auth: Option<(&str, &str)>) -> Peer {
-    let port = free_port();
-    let conf = dir.join(format!("tinyproxy-{port}.conf"));
-    let mut text = format!(
-        "Port {port}\nListen 127.0.0.1\nTimeout 30\nMaxClients 20\nAllow 127.0.0.1\nUser nobody\nGroup nogroup\n"
-    );
-    if let Some((user, pass)) = auth {
-        text.push_str(&format!("BasicAuth {user} {pass}\n"));
-    }
-    std::fs::write(&conf, text).unwrap();
-    spawn_peer(
-        "tinyproxy",
-        &strings(&["-d", "-c", conf.to_str().unwrap()]),
-        port,
-    )
+    spawn_peer("tinyproxy", |port| {
+        let conf = dir.join(format!("tinyproxy-{port}.conf"));
+        let mut text = format!(
+            "Port {port}\nListen 127.0.0.1\nTimeout 30\nMaxClients 20\nAllow 127.0.0.1\nUser nobody\nGroup nogroup\n"
+        );
+        if let Some((user, pass)) = auth {
+            text.push_str(&format!("BasicAuth {user} {pass}\n"));
+        }
+        std::fs::write(&conf, text).unwrap();
+        strings(&["-d", "-c", conf.to_str().unwrap()])
+    })
 }
 
 /// What a [`socks4a_proxy`] was asked for: the user id and the host name (or IP) of a request.

@@ -57,7 +57,7 @@ fn real_failures_have_stable_kinds() {
 fn bad_inputs_are_argument_errors_that_name_the_parameter() {
     let echo = socat_echo();
     let obj = client();
-    let addr = echo.address();
+    let addr = echo.addr();
     let blob = |b: &[u8]| Value::Blob(b.to_vec());
     let cases: Vec<(&str, Vec<Value>, &str)> = vec![
         (
@@ -275,10 +275,7 @@ fn connecting_again_replaces_the_open_connection() {
     let obj = client();
     call(&obj, "Connect", &[s(&first.to_string())]);
     call(&obj, "SendLine", &[s("first")]);
-    assert_eq!(
-        call(&obj, "Connect", &[s(&echo.address())]),
-        Value::Bool(true)
-    );
+    assert_eq!(call(&obj, "Connect", &[s(&echo.addr())]), Value::Bool(true));
     assert_eq!(rx.recv_timeout(Duration::from_secs(3)).unwrap(), b"first");
     call(&obj, "SendLine", &[s("second\n")]);
     assert_eq!(
@@ -356,7 +353,7 @@ fn proxy_settings_and_connections_through_an_http_proxy() {
         serde_json::json!({"server": "p", "port": 1080, "proxy_type": "socks5", "login": "user", "password": "secret"})
     );
     assert_eq!(
-        call(&obj, "Connect", &[s(&echo.address()), s(""), json.clone()]),
+        call(&obj, "Connect", &[s(&echo.addr()), s(""), json.clone()]),
         Value::Bool(true)
     );
     call(&obj, "SendLine", &[s("via proxy\n")]);
@@ -368,7 +365,7 @@ fn proxy_settings_and_connections_through_an_http_proxy() {
         &obj,
         "ProcessRequest",
         &[
-            s(&echo.address()),
+            s(&echo.addr()),
             s("again\n"),
             Value::Bool(true),
             s(""),

@@ -216,7 +216,7 @@ fn methods_can_be_called_as_procedures() {
     let obj = client();
     let echo = socat_echo();
     assert!(obj
-        .call_proc("ОткрытьСоединение", &[s(&echo.address())])
+        .call_proc("ОткрытьСоединение", &[s(&echo.addr())])
         .unwrap());
     assert_eq!(obj.get_prop("Подключено").unwrap().value, Value::Bool(true));
     assert!(obj.call_proc("SendLine", &[s("x\n")]).unwrap());

@@ -24,7 +24,7 @@ fn the_marker_is_kept_and_the_leftover_comes_next() {
     let echo = socat_echo();
     let obj = client();
     assert_eq!(
-        call(&obj, "ОткрытьСоединение", &[s(&echo.address())]),
+        call(&obj, "ОткрытьСоединение", &[s(&echo.addr())]),
         Value::Bool(true)
     );
     assert_eq!(
@@ -63,7 +63,7 @@ fn the_marker_is_kept_and_the_leftover_comes_next() {
 fn the_size_limit_ends_a_read_and_keeps_the_excess() {
     let echo = socat_echo();
     let obj = client();
-    call(&obj, "Connect", &[s(&echo.address())]);
+    call(&obj, "Connect", &[s(&echo.addr())]);
     call(&obj, "SendLine", &[s("0123456789")]);
     let read = |max: i32| {
         call(
@@ -98,7 +98,7 @@ fn the_size_limit_ends_a_read_and_keeps_the_excess() {
 fn a_binary_marker_is_matched_byte_for_byte() {
     let echo = socat_echo();
     let obj = client();
-    call(&obj, "Connect", &[s(&echo.address())]);
+    call(&obj, "Connect", &[s(&echo.addr())]);
     call(
         &obj,
         "SendBinaryData",
@@ -171,7 +171,7 @@ fn the_idle_timeout_returns_partial_data_and_zero_means_no_limit() {
 fn encodings_write_and_read_the_right_bytes() {
     let echo = socat_echo();
     let obj = client();
-    call(&obj, "Connect", &[s(&echo.address())]);
+    call(&obj, "Connect", &[s(&echo.addr())]);
     let cases: [(&str, &[u8]); 5] = [
         ("UTF-8", &[0xD0, 0xAF, b';']),
         ("windows-1251", &[0xDF, b';']),
@@ -216,18 +216,14 @@ fn process_request_round_trips_as_text_or_binary() {
     let answer = call(
         &obj,
         "ОбработатьЗапрос",
-        &[s(&echo.address()), s("привет\nrest")],
+        &[s(&echo.addr()), s("привет\nrest")],
     );
     assert_eq!(answer, s("привет\n"));
     assert_eq!(read_end(&obj), s("marker"));
     let answer = call(
         &obj,
         "ProcessRequest",
-        &[
-            s(&echo.address()),
-            blob(&[0, 1, b'\n', 2]),
-            Value::Bool(false),
-        ],
+        &[s(&echo.addr()), blob(&[0, 1, b'\n', 2]), Value::Bool(false)],
     );
     assert_eq!(answer.as_blob(), [0, 1, b'\n']);
     // The object's own connection is not involved.

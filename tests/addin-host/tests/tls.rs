@@ -42,7 +42,7 @@ fn a_self_signed_certificate_is_rejected_by_default() {
     let obj = client();
     let tls = tls_settings(&obj, false, "");
     assert_eq!(
-        call(&obj, "Connect", &[s(&server.address()), s(&tls)]),
+        call(&obj, "Connect", &[s(&server.addr()), s(&tls)]),
         Value::Bool(false)
     );
     assert_eq!(error_kind(&obj), "tls");
@@ -51,7 +51,7 @@ fn a_self_signed_certificate_is_rejected_by_default() {
     call(
         &obj,
         "Connect",
-        &[s(&server.address()), s(r#"{"use_tls": true}"#)],
+        &[s(&server.addr()), s(r#"{"use_tls": true}"#)],
     );
     assert_eq!(error_kind(&obj), "tls");
     // ProcessRequest as well.
@@ -59,7 +59,7 @@ fn a_self_signed_certificate_is_rejected_by_default() {
         call(
             &obj,
             "ProcessRequest",
-            &[s(&server.address()), s("hi\n"), Value::Bool(true), s(&tls)]
+            &[s(&server.addr()), s("hi\n"), Value::Bool(true), s(&tls)]
         ),
         s("")
     );
@@ -74,7 +74,7 @@ fn accept_invalid_certs_connects_and_reports_tls_info() {
     let obj = client();
     let tls = tls_settings(&obj, true, "");
     assert_eq!(
-        call(&obj, "ОткрытьСоединение", &[s(&server.address()), s(&tls)]),
+        call(&obj, "ОткрытьСоединение", &[s(&server.addr()), s(&tls)]),
         Value::Bool(true)
     );
     call(&obj, "SendLine", &[s("hello\n")]);
@@ -118,7 +118,7 @@ fn a_ca_file_makes_a_private_ca_trusted() {
     let obj = client();
     let tls = tls_settings(&obj, false, &certs.ca.display().to_string());
     assert_eq!(
-        call(&obj, "Connect", &[s(&server.address()), s(&tls)]),
+        call(&obj, "Connect", &[s(&server.addr()), s(&tls)]),
         Value::Bool(true),
         "{:?}",
         last_error(&obj)
@@ -136,14 +136,14 @@ fn a_ca_file_makes_a_private_ca_trusted() {
     let answer = call(
         &obj,
         "ProcessRequest",
-        &[s(&server.address()), s("abc\n"), Value::Bool(true), s(&tls)],
+        &[s(&server.addr()), s("abc\n"), Value::Bool(true), s(&tls)],
     );
     assert_eq!(answer, s("cba\n"), "{:?}", last_error(&obj));
     // Without the CA file the same server is rejected.
     call(
         &obj,
         "Connect",
-        &[s(&server.address()), s(&tls_settings(&obj, false, ""))],
+        &[s(&server.addr()), s(&tls_settings(&obj, false, ""))],
     );
     assert_eq!(error_kind(&obj), "tls");
     // An unreadable CA file is the caller's mistake.
@@ -151,7 +151,7 @@ fn a_ca_file_makes_a_private_ca_trusted() {
         &obj,
         "Connect",
         &[
-            s(&server.address()),
+            s(&server.addr()),
             s(&tls_settings(&obj, false, "/nonexistent/ca.pem")),
         ],
     );

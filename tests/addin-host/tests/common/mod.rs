@@ -4,13 +4,18 @@
 
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+#[path = "../../../common/mod.rs"]
+mod fixtures;
+// Each test binary uses a different part of the fixtures.
+#[allow(unused_imports)]
+pub use fixtures::{
+    drain as read_to_end, fault_server, free_port, pki, s_server, socat_echo, Peer,
+};
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::thread;
-use std::time::{Duration, Instant};
 
 use addin_host::{library_path, AddinLibrary, AddinObject, Value};
 
@@ -88,75 +93,8 @@ pub fn s(text: &str) -> Value {
     Value::str(text)
 }
 
-/// A port nobody listens on right now.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for_port(port: u16, child: &mut Child) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(10) {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("the server exited early: {status}");
-        }
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
-    panic!("the server did not listen on {port}");
-}
-
-/// A server process, killed when dropped.
-pub struct Server {
-    child: Child,
-    /// Its address.
-    pub addr: SocketAddr,
-}
-
-impl Server {
-    fn spawn(program: &str, args: &[String], port: u16) -> Server {
-        let mut child = Command::new(program)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {program} (install it): {e}"));
-        wait_for_port(port, &mut child);
-        Server {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-        }
-    }
-
-    /// `host:port`.
-    pub fn address(&self) -> String {
-        self.addr.to_string()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `socat` echoing every connection back (`EXEC:cat`).
-pub fn socat_echo() -> Server {
-    let port = free_port();
-    let listen = format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork");
-    Server::spawn("socat", &[listen, "EXEC:cat".into()], port)
-}
-
-/// A certificate and key made at test time, written to a temporary directory.
+/// A certificate and key for a TLS server, with the CA that makes it trusted.
 pub struct Certs {
-    dir: tempfile::TempDir,
     /// The server's certificate (PEM).
     pub cert: PathBuf,
     /// The server's key (PEM).
@@ -165,81 +103,34 @@ pub struct Certs {
     pub ca: PathBuf,
 }
 
-fn write_certs(cert: &str, key: &str, ca: &str) -> Certs {
-    let dir = tempfile::tempdir().unwrap();
-    let paths = ["cert.pem", "key.pem", "ca.pem"].map(|n| dir.path().join(n));
-    for (path, pem) in paths.iter().zip([cert, key, ca]) {
-        std::fs::write(path, pem).unwrap();
-    }
-    let [cert, key, ca] = paths;
-    Certs { dir, cert, key, ca }
-}
-
 /// A self-signed certificate for `localhost` and 127.0.0.1.
 pub fn self_signed() -> Certs {
-    let names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
-    let rcgen::CertifiedKey { cert, signing_key } =
-        rcgen::generate_simple_self_signed(names).unwrap();
-    write_certs(&cert.pem(), &signing_key.serialize_pem(), &cert.pem())
+    let files = &pki().self_signed;
+    Certs {
+        cert: files.cert.clone(),
+        key: files.key.clone(),
+        ca: files.cert.clone(),
+    }
 }
 
-/// A certificate for `localhost` and 127.0.0.1 signed by a test CA.
+/// A certificate for `localhost` and 127.0.0.1 signed by the test CA.
 pub fn ca_signed() -> Certs {
-    use rcgen::{
-        BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
-    };
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "tcplink test CA");
-    ca_params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, ca_key);
-    let key = KeyPair::generate().unwrap();
-    let mut params =
-        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "localhost");
-    let cert = params.signed_by(&key, &issuer).unwrap();
-    write_certs(&cert.pem(), &key.serialize_pem(), &ca_cert.pem())
+    let pki = pki();
+    Certs {
+        cert: pki.server.cert.clone(),
+        key: pki.server.key.clone(),
+        ca: pki.ca.clone(),
+    }
 }
 
 /// `openssl s_server -rev`: every line comes back reversed, over TLS with `certs`.
-pub fn openssl_rev(certs: &Certs) -> Server {
-    let port = free_port();
-    let args = [
-        "s_server".to_string(),
-        "-rev".into(),
-        "-quiet".into(),
-        "-accept".into(),
-        format!("127.0.0.1:{port}"),
-        "-cert".into(),
-        certs.cert.display().to_string(),
-        "-key".into(),
-        certs.key.display().to_string(),
-    ];
-    let _ = &certs.dir;
-    Server::spawn("openssl", &args, port)
+pub fn openssl_rev(certs: &Certs) -> Peer {
+    s_server(&certs.cert, &certs.key, &[])
 }
 
 /// A one-shot in-test server: accepts connections and runs `serve` on each, in a thread.
 pub fn serve(serve: impl Fn(TcpStream) + Send + Sync + 'static) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let serve = std::sync::Arc::new(serve);
-    thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let serve = serve.clone();
-            thread::spawn(move || serve(stream));
-        }
-    });
-    addr
+    SocketAddr::from(([127, 0, 0, 1], fault_server(serve)))
 }
 
 /// A server that writes `data` to each connection and closes it.
@@ -247,11 +138,4 @@ pub fn send_and_close(data: Vec<u8>) -> SocketAddr {
     serve(move |mut stream| {
         let _ = stream.write_all(&data);
     })
-}
-
-/// Reads from `stream` until the peer closes it; returns what arrived.
-pub fn read_to_end(stream: &mut TcpStream) -> Vec<u8> {
-    let mut all = Vec::new();
-    let _ = stream.read_to_end(&mut all);
-    all
 }
