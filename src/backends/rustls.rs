@@ -44,7 +44,7 @@ pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Bo
     while stream.conn.is_handshaking() {
         if let Err(e) = stream.conn.complete_io(&mut stream.sock) {
             return Err(match rustls_error(&e) {
-                Some(tls) => handshake_error(peer, describe(tls)),
+                Some(tls) => handshake_error(peer, tls),
                 None => handshake_io_error(peer, &e),
             });
         }
@@ -132,27 +132,6 @@ fn client_config(params: &TlsParams) -> Result<ClientConfig> {
 /// The rustls error inside an I/O error from `complete_io`, if any.
 fn rustls_error(err: &io::Error) -> Option<&rustls::Error> {
     err.get_ref()?.downcast_ref::<rustls::Error>()
-}
-
-/// A rustls error with the certificate reason spelled the way users search for it.
-fn describe(err: &rustls::Error) -> String {
-    use rustls::CertificateError as C;
-    let reason = match err {
-        rustls::Error::InvalidCertificate(cert) => match cert {
-            C::UnknownIssuer => Some("unknown issuer"),
-            C::Expired
-            | C::ExpiredContext { .. }
-            | C::NotValidYet
-            | C::NotValidYetContext { .. } => Some("expired"),
-            C::NotValidForName | C::NotValidForNameContext { .. } => Some("name mismatch"),
-            _ => None,
-        },
-        _ => None,
-    };
-    match reason {
-        Some(reason) => format!("{reason}: {err}"),
-        None => err.to_string(),
-    }
 }
 
 /// The verifier used with `accept_invalid_certs`: any certificate and name is accepted, but the
