@@ -39,6 +39,8 @@ mod resolve;
 mod settings;
 mod socket;
 pub mod tls;
+#[cfg(any(feature = "rustls", feature = "openssl", feature = "native-tls"))]
+mod tls_cache;
 mod transport;
 
 pub use address::HostPort;

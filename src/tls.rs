@@ -133,6 +133,8 @@ pub struct TlsInfo {
     pub alpn: Option<String>,
     /// The subject of the server's certificate, e.g. `CN=localhost`.
     pub peer_subject: Option<String>,
+    /// Whether the session was resumed from an earlier connection, where the backend reports it.
+    pub resumed: Option<bool>,
 }
 
 impl TlsInfo {

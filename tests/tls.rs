@@ -352,3 +352,24 @@ fn large_transfer_over_tls_keeps_every_byte() {
         assert!(got == expected, "{b}: data differs");
     }
 }
+
+#[test]
+fn connections_with_the_same_settings_resume_the_session_where_the_backend_can() {
+    let peer = s_server(&pki().server.cert, &pki().server.key, &[]);
+    for b in backends() {
+        let mut resumed = Vec::new();
+        for _ in 0..2 {
+            let mut conn = open(&peer.addr(), tls_with_ca(b)).unwrap();
+            // The answer also carries the TLS 1.3 session tickets.
+            assert_eq!(line(&mut conn, b"again\n"), b"niaga\n", "{b}");
+            resumed.push(conn.tls_info().unwrap().resumed);
+        }
+        match b {
+            // rustls keeps tickets in the cached client configuration.
+            Backend::Rustls => assert_eq!(resumed, [Some(false), Some(true)], "{b}"),
+            // OpenSSL reports it; client-side session caching is not implemented for it yet.
+            Backend::Openssl => assert_eq!(resumed[0], Some(false), "{b}"),
+            Backend::NativeTls => assert_eq!(resumed, [None, None], "{b}"),
+        }
+    }
+}

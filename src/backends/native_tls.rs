@@ -12,6 +12,7 @@ use crate::tls::{
     handshake_error, handshake_io_error, read_setting_file, subject_of_der, TlsInfo, TlsParams,
     TlsVersion,
 };
+use crate::tls_cache::ConfigCache;
 use crate::transport::Transport;
 
 /// A TLS connection through native-tls.
@@ -21,7 +22,8 @@ pub struct NativeTlsTransport {
 
 /// Runs the handshake over `socket` and returns the transport.
 pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Box<dyn Transport>> {
-    let connector = connector(params)?;
+    static CONNECTORS: ConfigCache<TlsConnector> = ConfigCache::new();
+    let connector = CONNECTORS.get_or_build(params, || connector(params))?;
     match connector.connect(&params.server_name, socket) {
         Ok(stream) => Ok(Box::new(NativeTlsTransport { stream })),
         Err(HandshakeError::WouldBlock(_)) => Err(handshake_io_error(
@@ -127,6 +129,7 @@ impl Transport for NativeTlsTransport {
                 .flatten()
                 .and_then(|c| c.to_der().ok())
                 .and_then(|der| subject_of_der(&der)),
+            resumed: None,
         })
     }
 

@@ -13,6 +13,7 @@ use openssl::x509::X509VerifyResult;
 use crate::error::{Error, Result};
 use crate::socket::TimedSocket;
 use crate::tls::{handshake_error, handshake_io_error, TlsInfo, TlsParams, TlsVersion};
+use crate::tls_cache::ConfigCache;
 use crate::transport::Transport;
 
 /// A TLS connection through OpenSSL.
@@ -22,7 +23,8 @@ pub struct OpensslTransport {
 
 /// Runs the handshake over `socket` and returns the transport.
 pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Box<dyn Transport>> {
-    let connector = connector(params)?;
+    static CONNECTORS: ConfigCache<SslConnector> = ConfigCache::new();
+    let connector = CONNECTORS.get_or_build(params, || connector(params))?;
     let config = connector
         .configure()
         .map_err(|e| handshake_error(peer, e))?
@@ -182,6 +184,7 @@ impl Transport for OpensslTransport {
                     .collect::<Vec<_>>()
                     .join(", ")
             }),
+            resumed: Some(ssl.session_reused()),
         })
     }
 

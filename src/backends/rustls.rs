@@ -22,6 +22,7 @@ use crate::socket::TimedSocket;
 use crate::tls::{
     handshake_error, handshake_io_error, subject_of_der, TlsInfo, TlsParams, TlsVersion,
 };
+use crate::tls_cache::ConfigCache;
 use crate::transport::Transport;
 
 /// A TLS connection through rustls.
@@ -31,15 +32,15 @@ pub struct RustlsTransport {
 
 /// Runs the handshake over `socket` and returns the transport.
 pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Box<dyn Transport>> {
-    let config = client_config(params)?;
+    static CONFIGS: ConfigCache<Arc<ClientConfig>> = ConfigCache::new();
+    let config = CONFIGS.get_or_build(params, || client_config(params).map(Arc::new))?;
     let name = ServerName::try_from(params.server_name.clone()).map_err(|e| {
         Error::argument(
             "server_name",
             format!("{:?} is not a valid server name: {e}", params.server_name),
         )
     })?;
-    let conn =
-        ClientConnection::new(Arc::new(config), name).map_err(|e| handshake_error(peer, e))?;
+    let conn = ClientConnection::new(config, name).map_err(|e| handshake_error(peer, e))?;
     let mut stream = StreamOwned::new(conn, socket);
     while stream.conn.is_handshaking() {
         if let Err(e) = stream.conn.complete_io(&mut stream.sock) {
@@ -232,6 +233,9 @@ impl Transport for RustlsTransport {
                 .peer_certificates()
                 .and_then(|c| c.first())
                 .and_then(|c| subject_of_der(c)),
+            resumed: conn
+                .handshake_kind()
+                .map(|k| k == rustls::HandshakeKind::Resumed),
         })
     }
 

@@ -5,9 +5,10 @@
 //! A bench binary rather than criterion: every figure is a ratio of two measurements taken
 //! interleaved in the same run, which criterion's one-function-at-a-time model does not give.
 //!
-//! Usage: `cargo run --release -p tcplink-bench [-- --quick]`; writes `docs/bench.md` and
+//! Usage: `ci/bench/run [--quick]` (it builds the add-in first); writes `docs/bench.md` and
 //! `docs/bench.svg`. `--quick` uses small sizes, for a smoke run.
 
+mod addin;
 mod bulk;
 mod clients;
 mod latency;
@@ -37,6 +38,8 @@ fn main() {
     let mut rows = Vec::new();
     eprintln!("bulk reads…");
     rows.extend(bulk::run(&pki, bulk_bytes, reps).0);
+    eprintln!("add-in reads…");
+    rows.extend(addin::run(&pki, bulk_bytes / 4, reps));
     eprintln!("marker reads…");
     let (marker_rows, series) = marker::run(&pki, &sizes, reps);
     rows.extend(marker_rows);
@@ -51,9 +54,9 @@ fn main() {
     std::fs::create_dir_all(&docs).unwrap();
     report::chart(&docs.join("bench.svg"), &series).unwrap();
     let page = format!(
-        "# Benchmarks\n\nMeasured by `cargo run --release -p tcplink-bench{}` on {} ({} cores), loopback; \
+        "# Benchmarks\n\nMeasured by `ci/bench/run{}` on {} ({} cores), loopback; \
          every ratio compares two measurements taken interleaved in the same run.\n\n{table}\n![read cost per byte](bench.svg)\n",
-        if quick { " -- --quick" } else { "" },
+        if quick { " --quick" } else { "" },
         std::env::consts::ARCH,
         std::thread::available_parallelism().map_or(0, |n| n.get()),
     );

@@ -1,0 +1,148 @@
+//! A small cache of built TLS client configurations, shared by the backends.
+//!
+//! Building a configuration reads and parses certificate files (OpenSSL's default trust bundle
+//! alone takes ~20 ms); a cached one is reused by every connection with the same settings, and
+//! lets rustls resume TLS sessions. The key includes each file's size and modification time, so
+//! replacing a CA or client certificate file takes effect on the next connection.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use crate::error::Result;
+use crate::tls::{TlsParams, TlsVersion};
+
+/// How many configurations a cache keeps; the oldest goes first.
+const CAPACITY: usize = 16;
+
+/// A file as it is now: a changed file makes a different key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileStamp {
+    path: PathBuf,
+    modified: Option<SystemTime>,
+    len: Option<u64>,
+}
+
+impl FileStamp {
+    fn of(path: &Path) -> FileStamp {
+        let meta = std::fs::metadata(path).ok();
+        FileStamp {
+            path: path.to_path_buf(),
+            modified: meta.as_ref().and_then(|m| m.modified().ok()),
+            len: meta.map(|m| m.len()),
+        }
+    }
+}
+
+/// Everything in [`TlsParams`] that goes into a client configuration (not the server name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ConfigKey {
+    verify: bool,
+    ca_file: Option<FileStamp>,
+    client_identity: Option<(FileStamp, FileStamp)>,
+    alpn: Vec<String>,
+    min_version: TlsVersion,
+}
+
+impl ConfigKey {
+    fn of(params: &TlsParams) -> ConfigKey {
+        ConfigKey {
+            verify: params.verify,
+            ca_file: params.ca_file.as_deref().map(FileStamp::of),
+            client_identity: params
+                .client_identity
+                .as_ref()
+                .map(|(cert, key)| (FileStamp::of(cert), FileStamp::of(key))),
+            alpn: params.alpn.clone(),
+            min_version: params.min_version,
+        }
+    }
+}
+
+/// Built configurations of one backend, by settings.
+pub struct ConfigCache<T> {
+    entries: Mutex<Vec<(ConfigKey, T)>>,
+}
+
+impl<T: Clone> ConfigCache<T> {
+    /// An empty cache (usable in a `static`).
+    pub const fn new() -> Self {
+        ConfigCache {
+            entries: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The configuration for `params`, built by `build` on a miss. Failures are not cached.
+    pub fn get_or_build(&self, params: &TlsParams, build: impl FnOnce() -> Result<T>) -> Result<T> {
+        let key = ConfigKey::of(params);
+        if let Some((_, config)) = self.lock().iter().find(|(k, _)| *k == key) {
+            return Ok(config.clone());
+        }
+        let config = build()?;
+        let mut entries = self.lock();
+        if entries.len() >= CAPACITY {
+            entries.remove(0);
+        }
+        entries.push((key, config.clone()));
+        Ok(config)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(ConfigKey, T)>> {
+        // A panic while holding the lock cannot leave the list half-updated.
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tls::Backend;
+
+    fn params(ca: Option<&Path>) -> TlsParams {
+        TlsParams {
+            backend: Backend::Rustls,
+            server_name: "example.com".into(),
+            verify: true,
+            ca_file: ca.map(Path::to_path_buf),
+            client_identity: None,
+            alpn: vec![],
+            min_version: TlsVersion::Tls12,
+        }
+    }
+
+    #[test]
+    fn same_settings_reuse_and_changed_files_rebuild() {
+        let cache = ConfigCache::<u32>::new();
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, "one").unwrap();
+        let mut builds = 0;
+        let mut get = |p: &TlsParams| {
+            cache
+                .get_or_build(p, || {
+                    builds += 1;
+                    Ok(builds)
+                })
+                .unwrap()
+        };
+        assert_eq!(get(&params(Some(&ca))), 1);
+        assert_eq!(get(&params(Some(&ca))), 1);
+        assert_eq!(get(&params(None)), 2);
+        std::fs::write(&ca, "longer contents").unwrap();
+        assert_eq!(get(&params(Some(&ca))), 3);
+    }
+
+    #[test]
+    fn failures_are_not_cached_and_capacity_is_bounded() {
+        let cache = ConfigCache::<usize>::new();
+        let err = cache.get_or_build(&params(None), || Err(crate::Error::argument("x", "bad")));
+        assert!(err.is_err());
+        assert_eq!(cache.get_or_build(&params(None), || Ok(7)).unwrap(), 7);
+        for i in 0..CAPACITY * 2 {
+            let mut p = params(None);
+            p.alpn = vec![i.to_string()];
+            cache.get_or_build(&p, || Ok(i)).unwrap();
+        }
+        assert_eq!(cache.lock().len(), CAPACITY);
+    }
+}
