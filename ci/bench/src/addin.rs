@@ -41,7 +41,13 @@ pub fn run(pki: &Pki, bytes: usize, reps: usize) -> Vec<Row> {
         let object = library
             .create("TcpClient")
             .expect("the add-in creates TcpClient");
-        assert!(object.call("Connect", &[address.clone()]).unwrap().value == Value::Bool(true));
+        assert!(
+            object
+                .call("Connect", std::slice::from_ref(&address))
+                .unwrap()
+                .value
+                == Value::Bool(true)
+        );
         let before = object.memory();
         let (t, returned) = timed(|| {
             object
