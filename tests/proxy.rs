@@ -25,6 +25,16 @@ fn round_trip(target: &str, proxy: ProxySettings) -> tcplink::Result<Vec<u8>> {
     Ok(out.data)
 }
 
+/// Checks that a round trip through `proxy` to the echo server at `target` comes back whole.
+fn tunnels(target: &str, proxy: ProxySettings) {
+    let what = proxy.describe();
+    assert_eq!(
+        round_trip(target, proxy).unwrap(),
+        b"through the proxy\n",
+        "via {what}"
+    );
+}
+
 /// Asks the proxy for a port nobody listens on; returns the error after checking it is a proxy
 /// refusal that names the target.
 fn refusal(kind: &str, proxy_port: u16) -> tcplink::Error {
@@ -39,29 +49,19 @@ fn refusal(kind: &str, proxy_port: u16) -> tcplink::Error {
 fn socks5_without_auth() {
     let echo = socat_echo();
     let px = microsocks(None);
-    assert_eq!(
-        round_trip(&echo.addr(), proxy("socks5", px.port, "", "")).unwrap(),
-        b"through the proxy\n"
-    );
+    tunnels(&echo.addr(), proxy("socks5", px.port, "", ""));
     // Host names are resolved by the proxy.
     let by_name = format!("localhost:{}", echo.port);
-    assert_eq!(
-        round_trip(&by_name, proxy("socks5", px.port, "", "")).unwrap(),
-        b"through the proxy\n"
-    );
+    tunnels(&by_name, proxy("socks5", px.port, "", ""));
 }
 
 #[test]
 fn socks5_with_user_and_password() {
     let echo = socat_echo();
     let px = microsocks(Some(("alice", "s3cret-pass")));
-    assert_eq!(
-        round_trip(
-            &echo.addr(),
-            proxy("socks5", px.port, "alice", "s3cret-pass")
-        )
-        .unwrap(),
-        b"through the proxy\n"
+    tunnels(
+        &echo.addr(),
+        proxy("socks5", px.port, "alice", "s3cret-pass"),
     );
 
     let err = round_trip(
@@ -96,21 +96,12 @@ fn socks4_through_dante() {
     let dir = tempfile::tempdir().unwrap();
     let echo = socat_echo();
     let px = danted(dir.path());
-    assert_eq!(
-        round_trip(&echo.addr(), proxy("socks4", px.port, "", "")).unwrap(),
-        b"through the proxy\n"
-    );
+    tunnels(&echo.addr(), proxy("socks4", px.port, "", ""));
     // SOCKS4 resolves names locally.
     let by_name = format!("localhost:{}", echo.port);
-    assert_eq!(
-        round_trip(&by_name, proxy("socks4", px.port, "", "")).unwrap(),
-        b"through the proxy\n"
-    );
+    tunnels(&by_name, proxy("socks4", px.port, "", ""));
     // Dante also speaks SOCKS5.
-    assert_eq!(
-        round_trip(&echo.addr(), proxy("socks5", px.port, "", "")).unwrap(),
-        b"through the proxy\n"
-    );
+    tunnels(&echo.addr(), proxy("socks5", px.port, "", ""));
     // A target that refuses is reported as a proxy refusal.
     refusal("socks4", px.port);
 }
@@ -120,10 +111,7 @@ fn socks4a_sends_the_name_and_user_id() {
     let echo = socat_echo();
     let (port, requests) = socks4a_proxy();
     let target = format!("localhost:{}", echo.port);
-    assert_eq!(
-        round_trip(&target, proxy("socks4a", port, "bob", "")).unwrap(),
-        b"through the proxy\n"
-    );
+    tunnels(&target, proxy("socks4a", port, "bob", ""));
     let req = requests.recv_timeout(Duration::from_secs(2)).unwrap();
     assert_eq!(
         req,
@@ -134,10 +122,7 @@ fn socks4a_sends_the_name_and_user_id() {
         }
     );
     // Plain SOCKS4 sends the address it resolved itself.
-    assert_eq!(
-        round_trip(&target, proxy("socks4", port, "", "")).unwrap(),
-        b"through the proxy\n"
-    );
+    tunnels(&target, proxy("socks4", port, "", ""));
     let req = requests.recv_timeout(Duration::from_secs(2)).unwrap();
     assert_eq!(req.host, "127.0.0.1");
     assert!(refusal("socks4a", port).message().contains("rejected"));
@@ -148,19 +133,12 @@ fn http_connect_with_and_without_basic_auth() {
     let dir = tempfile::tempdir().unwrap();
     let echo = socat_echo();
     let open = tinyproxy(dir.path(), None);
-    assert_eq!(
-        round_trip(&echo.addr(), proxy("http", open.port, "", "")).unwrap(),
-        b"through the proxy\n"
-    );
+    tunnels(&echo.addr(), proxy("http", open.port, "", ""));
 
     let guarded = tinyproxy(dir.path(), Some(("carol", "pa55word")));
-    assert_eq!(
-        round_trip(
-            &echo.addr(),
-            proxy("http", guarded.port, "carol", "pa55word")
-        )
-        .unwrap(),
-        b"through the proxy\n"
+    tunnels(
+        &echo.addr(),
+        proxy("http", guarded.port, "carol", "pa55word"),
     );
     let err = round_trip(&echo.addr(), proxy("http", guarded.port, "", "")).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Proxy, "{err}");
