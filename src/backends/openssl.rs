@@ -1,12 +1,15 @@
 //! TLS through OpenSSL 3 (the `openssl` crate): the system's library, or a static one built from
 //! source with the `vendored-openssl` feature.
 
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
+use std::sync::{Arc, Mutex, OnceLock};
 
+use openssl::ex_data::Index;
 use openssl::ssl::{
-    HandshakeError, SslConnector, SslFiletype, SslMethod, SslOptions, SslStream, SslVerifyMode,
-    SslVersion,
+    HandshakeError, Ssl, SslConnector, SslFiletype, SslMethod, SslOptions, SslSession,
+    SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
 };
 use openssl::x509::X509VerifyResult;
 
@@ -21,15 +24,55 @@ pub struct OpensslTransport {
     stream: SslStream<TimedSocket>,
 }
 
+/// How many servers' sessions a connector keeps for resumption.
+const SESSIONS_KEPT: usize = 256;
+
+/// TLS sessions the server gave us, by `host:port`, for resuming the next connection there.
+#[derive(Default)]
+struct SessionStore(Mutex<HashMap<String, SslSession>>);
+
+impl SessionStore {
+    fn get(&self, peer: &str) -> Option<SslSession> {
+        self.lock().get(peer).cloned()
+    }
+
+    fn put(&self, peer: String, session: SslSession) {
+        let mut sessions = self.lock();
+        if sessions.len() >= SESSIONS_KEPT && !sessions.contains_key(&peer) {
+            sessions.clear();
+        }
+        sessions.insert(peer, session);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, SslSession>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The `host:port` a connection goes to, kept on the `Ssl` for the new-session callback.
+fn peer_index() -> Result<Index<Ssl, String>> {
+    static INDEX: OnceLock<std::result::Result<Index<Ssl, String>, String>> = OnceLock::new();
+    INDEX
+        .get_or_init(|| Ssl::new_ex_index().map_err(|e| e.to_string()))
+        .clone()
+        .map_err(|e| Error::argument("Tls", format!("OpenSSL set-up failed: {e}")))
+}
+
 /// Runs the handshake over `socket` and returns the transport.
 pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Box<dyn Transport>> {
-    static CONNECTORS: ConfigCache<SslConnector> = ConfigCache::new();
-    let connector = CONNECTORS.get_or_build(params, || connector(params))?;
-    let config = connector
+    static CONNECTORS: ConfigCache<(SslConnector, Arc<SessionStore>)> = ConfigCache::new();
+    let (connector, sessions) = CONNECTORS.get_or_build(params, || connector(params))?;
+    let mut config = connector
         .configure()
         .map_err(|e| handshake_error(peer, e))?
         .verify_hostname(params.verify)
         .use_server_name_indication(true);
+    config.set_ex_data(peer_index()?, peer.to_string());
+    if let Some(session) = sessions.get(peer) {
+        // SAFETY: the session came from this connector's context (each cached connector has its
+        // own store), as `set_session` requires.
+        unsafe { config.set_session(&session) }.map_err(|e| handshake_error(peer, e))?;
+    }
     match config.connect(&params.server_name, socket) {
         Ok(stream) => Ok(Box::new(OpensslTransport { stream })),
         Err(HandshakeError::SetupFailure(e)) => Err(handshake_error(peer, e)),
@@ -56,7 +99,8 @@ pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Bo
     }
 }
 
-fn connector(params: &TlsParams) -> Result<SslConnector> {
+/// A connector for `params` that keeps the sessions servers give it in its own store.
+fn connector(params: &TlsParams) -> Result<(SslConnector, Arc<SessionStore>)> {
     let setup = |e: openssl::error::ErrorStack| {
         Error::argument("Tls", format!("OpenSSL set-up failed: {e}"))
     };
@@ -100,7 +144,16 @@ fn connector(params: &TlsParams) -> Result<SslConnector> {
         b.set_alpn_protos(&wire)
             .map_err(|e| Error::argument("alpn", e))?;
     }
-    Ok(b.build())
+    let sessions = Arc::new(SessionStore::default());
+    let store = sessions.clone();
+    let index = peer_index()?;
+    b.set_session_cache_mode(SslSessionCacheMode::CLIENT);
+    b.set_new_session_callback(move |ssl, session| {
+        if let Some(peer) = ssl.ex_data(index) {
+            store.put(peer.clone(), session);
+        }
+    });
+    Ok((b.build(), sessions))
 }
 
 // X509_V_ERR_* codes (openssl/x509_vfy.h) grouped by the reason users are told.
