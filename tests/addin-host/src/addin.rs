@@ -398,6 +398,42 @@ impl AddinObject {
     /// `CallAsFunc` with exactly `args` (no completion, no count check): for probing how the
     /// add-in treats what the platform would never send.
     pub fn call_raw(&self, num: usize, args: &[Value]) -> Returned {
+        let (ok, mut ret) = self.call_as_func(num, args);
+        Returned {
+            ok,
+            value: self.take_value(&mut ret),
+        }
+    }
+
+    /// Calls method `name` as a function and hands a binary result to `inspect` where the add-in
+    /// put it, before freeing it: what a caller that uses the data without copying it sees.
+    /// Returns `CallAsFunc`'s result and `inspect`'s, or `None` when the result is not binary.
+    pub fn call_inspecting_blob<R>(
+        &self,
+        name: &str,
+        args: &[Value],
+        inspect: impl FnOnce(&[u8]) -> R,
+    ) -> Result<(bool, Option<R>), HostError> {
+        let num = self.method(name)?;
+        let all = self.complete(name, num, args)?;
+        let (ok, mut ret) = self.call_as_func(num, &all);
+        // SAFETY: the tag says which union member the add-in wrote.
+        let blob = unsafe {
+            (ret.vt == VTYPE_BLOB && !ret.data.str.ptr.is_null()).then_some(ret.data.str)
+        };
+        let Some(StrData { ptr, len }) = blob else {
+            self.take_value(&mut ret);
+            return Ok((ok, None));
+        };
+        // SAFETY: the add-in allocated `len` bytes at `ptr` through our memory manager.
+        let result = inspect(unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize) });
+        let mut block = ptr;
+        self.memory.free(&mut block);
+        Ok((ok, Some(result)))
+    }
+
+    /// `CallAsFunc` with exactly `args`; checks the add-in left its input parameters alone.
+    fn call_as_func(&self, num: usize, args: &[Value]) -> (bool, TVariant) {
         let mut block = ParamBlock::new(args);
         let tags = block.tags();
         let mut ret = TVariant::empty();
@@ -416,10 +452,7 @@ impl AddinObject {
             tags,
             "the add-in changed its input parameters"
         );
-        Returned {
-            ok,
-            value: self.take_value(&mut ret),
-        }
+        (ok, ret)
     }
 
     /// `GetNProps`.
