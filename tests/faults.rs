@@ -170,3 +170,41 @@ fn an_http_proxy_answering_407_is_a_proxy_error_within_the_connect_timeout() {
     assert!(err.message().contains("407"), "{err}");
     still_works();
 }
+
+#[test]
+fn failing_connects_end_within_the_connect_timeout_and_leave_the_process_intact() {
+    let garbage = fault_server(|mut s| {
+        let _ = s.write_all(b"SSH-2.0-OpenSSH_9.2\r\nnot TLS, not a proxy\r\n");
+        thread::sleep(Duration::from_secs(3));
+    });
+    let garbage_addr = format!("127.0.0.1:{garbage}");
+    let garbage_proxy = ProxySettings::new("127.0.0.1", garbage.into(), "socks5", "", "").unwrap();
+    let mut cases = vec![
+        (
+            endpoint(&format!("127.0.0.1:{}", free_port()), None, None),
+            ErrorKind::Connect,
+        ),
+        (
+            endpoint("no-such-host.invalid:80", None, None),
+            ErrorKind::Resolve,
+        ),
+        (
+            endpoint("127.0.0.1:9", None, Some(garbage_proxy)),
+            ErrorKind::Proxy,
+        ),
+    ];
+    for b in tcplink::Backend::compiled() {
+        cases.push((endpoint(&garbage_addr, Some(tls(b)), None), ErrorKind::Tls));
+    }
+    let opts = tcplink::ConnectOptions {
+        connect_timeout: Some(Duration::from_secs(1)),
+        keepalive: None,
+    };
+    for (ep, kind) in cases {
+        let err = bounded(Duration::from_secs(1), || {
+            Connection::open(&ep, &opts).unwrap_err()
+        });
+        assert_eq!(err.kind(), kind, "{err}");
+    }
+    still_works();
+}
