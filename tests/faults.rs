@@ -9,20 +9,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::*;
-use tcplink::{
-    process_request, Connection, ErrorKind, ProxySettings, ReadEnd, ReadLimits, Request,
-};
+use tcplink::{process_request, Connection, ErrorKind, ProxySettings, ReadEnd, Request};
 
 /// The margin a loaded 2-core machine may add to a timeout.
 const MARGIN: Duration = Duration::from_millis(1500);
-
-fn limits(max_size: usize, marker: &[u8], timeout_ms: u64) -> ReadLimits<'_> {
-    ReadLimits {
-        max_size,
-        marker,
-        idle_timeout: Some(Duration::from_millis(timeout_ms)),
-    }
-}
 
 fn open(port: u16) -> Connection {
     Connection::open(
