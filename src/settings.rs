@@ -67,6 +67,19 @@ pub struct TlsSettings {
     pub backend: Option<String>,
 }
 
+/// Settings are a JSON object: serde would also build a struct from an array (`[]` would turn TLS
+/// on with every default), which no caller means.
+fn expect_object(text: &str, param: &str, what: &str) -> Result<()> {
+    if text.trim_start().starts_with('{') {
+        Ok(())
+    } else {
+        Err(Error::argument(
+            param,
+            format!("invalid {what} settings JSON: expected an object {{...}}"),
+        ))
+    }
+}
+
 fn yes() -> bool {
     true
 }
@@ -87,6 +100,7 @@ impl TlsSettings {
         if text.trim().is_empty() {
             return Ok(None);
         }
+        expect_object(text, "Tls", "TLS")?;
         let settings: TlsSettings = serde_json::from_str(text)
             .map_err(|e| Error::argument("Tls", format!("invalid TLS settings JSON: {e}")))?;
         Ok(settings.use_tls.then_some(settings))
@@ -196,6 +210,7 @@ impl ProxySettings {
         if text.trim().is_empty() {
             return Ok(None);
         }
+        expect_object(text, "Proxy", "proxy")?;
         let settings: ProxySettings = serde_json::from_str(text)
             .map_err(|e| Error::argument("Proxy", format!("invalid proxy settings JSON: {e}")))?;
         settings.endpoint()?;
@@ -249,6 +264,17 @@ impl ProxySettings {
 mod tests {
     use super::*;
     use crate::ErrorKind;
+
+    #[test]
+    fn settings_that_are_not_objects_are_refused() {
+        for text in ["[]", "[true]", "null", "42", "\"x\""] {
+            let err = TlsSettings::from_json(text).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Argument, "{text}");
+            assert!(err.message().starts_with("Tls: "), "{err}");
+            let err = ProxySettings::from_json(text).unwrap_err();
+            assert!(err.message().starts_with("Proxy: "), "{err}");
+        }
+    }
 
     #[test]
     fn empty_or_disabled_tls_means_plain() {

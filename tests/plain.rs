@@ -9,15 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::*;
-use tcplink::{process_request, Connection, ErrorKind, ReadEnd, ReadLimits, Request};
-
-fn limits(max_size: usize, marker: &[u8], timeout_ms: u64) -> ReadLimits<'_> {
-    ReadLimits {
-        max_size,
-        marker,
-        idle_timeout: Some(Duration::from_millis(timeout_ms)),
-    }
-}
+use tcplink::{process_request, Connection, ErrorKind, ReadEnd, Request};
 
 #[test]
 fn echo_through_socat() {

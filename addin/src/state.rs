@@ -125,7 +125,8 @@ pub fn tls_settings_json(accept_invalid_certs: bool, ca_cert_path: &str) -> Stri
     TlsSettings::seed(accept_invalid_certs, ca_cert_path).to_json()
 }
 
-/// `ПолучитьНастройкиПрокси`: the seed's proxy settings JSON, with the host and port checked.
+/// `ПолучитьНастройкиПрокси`: the seed's proxy settings JSON, with the host, port and kind
+/// checked; a bad value is an `argument` error naming the method's parameter (`Порт (Port)`).
 pub fn proxy_settings_json(
     server: &str,
     port: i64,
@@ -133,5 +134,17 @@ pub fn proxy_settings_json(
     login: &str,
     password: &str,
 ) -> Result<String> {
+    fn renamed(label: &'static str) -> impl Fn(tcplink::Error) -> tcplink::Error {
+        move |e| {
+            let message = e.message();
+            let problem = message.split_once(": ").map_or(message, |(_, p)| p);
+            tcplink::Error::argument(label, problem)
+        }
+    }
+    if server.trim().is_empty() {
+        return Err(tcplink::Error::argument("Адрес (Address)", "empty host"));
+    }
+    tcplink::HostPort::new(server, port, "").map_err(renamed("Порт (Port)"))?;
+    tcplink::ProxyKind::parse(kind).map_err(renamed("Вид (Kind)"))?;
     Ok(ProxySettings::new(server, port, kind, login, password)?.to_json())
 }

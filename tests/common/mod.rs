@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use rcgen::{
     CertificateParams, CertifiedIssuer, DistinguishedName, DnType, IsCa, KeyPair, SanType,
 };
-use tcplink::{ConnectOptions, Endpoint, HostPort, ProxySettings, TlsSettings};
+use tcplink::{ConnectOptions, Endpoint, HostPort, ProxySettings, ReadLimits, TlsSettings};
 
 /// A peer process, killed when dropped.
 pub struct Peer {
@@ -275,6 +275,15 @@ pub fn endpoint(address: &str, tls: Option<TlsSettings>, proxy: Option<ProxySett
         target: HostPort::parse(address, "Address").unwrap(),
         tls,
         proxy,
+    }
+}
+
+/// Read limits: `max_size` (0: none), `marker` (empty: none), an idle timeout in milliseconds.
+pub fn limits(max_size: usize, marker: &[u8], timeout_ms: u64) -> ReadLimits<'_> {
+    ReadLimits {
+        max_size,
+        marker,
+        idle_timeout: Some(Duration::from_millis(timeout_ms)),
     }
 }
 

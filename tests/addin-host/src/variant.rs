@@ -138,6 +138,9 @@ pub enum Value {
     R8(f64),
     /// `VTYPE_PWSTR`.
     Str(String),
+    /// `VTYPE_PWSTR` from raw UTF-16 units, which may be invalid (a lone surrogate); never
+    /// returned by the add-in, only passed to it.
+    Utf16(Vec<u16>),
     /// `VTYPE_BLOB`.
     Blob(Vec<u8>),
     /// `VTYPE_TM` (a date; its fields do not matter to these tests).
@@ -199,8 +202,12 @@ impl<'a> ParamBlock<'a> {
                         v.vt = VTYPE_R8;
                         v.data.f64 = *x;
                     }
-                    Value::Str(s) => {
-                        let mut units: Vec<u16> = s.encode_utf16().collect();
+                    Value::Str(_) | Value::Utf16(_) => {
+                        let mut units: Vec<u16> = match value {
+                            Value::Str(s) => s.encode_utf16().collect(),
+                            Value::Utf16(units) => units.clone(),
+                            _ => unreachable!(),
+                        };
                         let len = units.len() as u32;
                         units.push(0);
                         v.vt = VTYPE_PWSTR;

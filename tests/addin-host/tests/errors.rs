@@ -164,7 +164,7 @@ fn bad_inputs_are_argument_errors_that_name_the_parameter() {
         (
             "GetProxySettings",
             vec![s("proxy"), Value::I4(70000)],
-            "Proxy: port 70000 is out of range",
+            "Порт (Port): port 70000 is out of range",
         ),
         (
             "GetProxySettings",
@@ -174,7 +174,7 @@ fn bad_inputs_are_argument_errors_that_name_the_parameter() {
         (
             "GetProxySettings",
             vec![s("proxy"), Value::I4(1080), s("ftp")],
-            "ProxyType: unknown proxy type",
+            "Вид (Kind): unknown proxy type",
         ),
     ];
     call(&obj, "Connect", &[s(&addr)]);

@@ -1,0 +1,52 @@
+//! The settings fuzz check: the parsers take any text without panicking, and what they accept
+//! serialises and parses back to the same settings.
+
+use tcplink::{ErrorKind, HostPort, ProxySettings, TlsSettings};
+use tcplink_addin::encodings::TextEncoding;
+
+/// Runs one fuzz case; panics when a parser panics or breaks a rule.
+pub fn check(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let text = text.as_ref();
+    if let Ok(Some(tls)) = TlsSettings::from_json(text) {
+        assert_eq!(TlsSettings::from_json(&tls.to_json()).unwrap(), Some(tls));
+    }
+    match ProxySettings::from_json(text) {
+        Ok(Some(proxy)) => {
+            assert!(proxy.endpoint().is_ok());
+            assert_eq!(
+                ProxySettings::from_json(&proxy.to_json()).unwrap(),
+                Some(proxy.clone())
+            );
+            if let Some(secret) = proxy.password.as_ref().filter(|p| p.0.len() >= 4) {
+                assert!(!proxy.describe().contains(&secret.0) || proxy.server.contains(&secret.0));
+            }
+        }
+        Ok(None) => {}
+        Err(e) => assert_eq!(e.kind(), ErrorKind::Argument, "{e}"),
+    }
+    match HostPort::parse(text, "Address") {
+        Ok(hp) => assert!(hp.port != 0 && !hp.host.is_empty()),
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::Argument);
+            assert!(e.message().contains("Address"), "{e}");
+        }
+    }
+    encodings(data, text);
+}
+
+/// The add-in's encodings: the first line of the input names one, the rest is text and bytes.
+fn encodings(data: &[u8], text: &str) {
+    let (name, body) = text.split_once('\n').unwrap_or((text, ""));
+    let Ok(enc) = TextEncoding::from_name(name, "Encoding") else {
+        return;
+    };
+    if let Ok(bytes) = enc.encode(body, "Data") {
+        let back = enc.decode(&bytes);
+        // Stateful encodings (ISO-2022-JP) may differ in escapes but never lose characters.
+        if !name.to_ascii_lowercase().contains("2022") {
+            assert_eq!(back, body, "{} does not round-trip", enc.name());
+        }
+    }
+    enc.decode(data);
+}

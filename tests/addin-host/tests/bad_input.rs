@@ -1,0 +1,529 @@
+//! Bad input through the add-in, systematically: every parameter of every method with every wrong
+//! type, missing and extra parameters, empty strings, numbers out of range, lone UTF-16
+//! surrogates, unknown encodings, malformed settings JSON, missing certificate files, and calls
+//! after Close. Nothing may crash; each failure is an `argument` (or `closed`) error whose
+//! message names the parameter; the connection survives bad input; memory balances.
+
+mod common;
+
+use addin_host::{AddinObject, Value};
+use common::*;
+
+/// What a parameter accepts, as the API documents it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Takes {
+    Text,
+    Binary,
+    TextOrBinary,
+    Bool,
+    Number,
+}
+
+impl Takes {
+    /// Whether a value of this type is accepted (numbers as I4 or R8, as 1C passes them).
+    fn accepts(self, value: &Value) -> bool {
+        matches!(
+            (self, value),
+            (Takes::Text | Takes::TextOrBinary, Value::Str(_))
+                | (Takes::Binary | Takes::TextOrBinary, Value::Blob(_))
+                | (Takes::Bool, Value::Bool(_))
+                | (Takes::Number, Value::I4(_) | Value::R8(_))
+        )
+    }
+}
+
+/// One parameter: its label in messages (`Russian (English)`), its type, and a good value.
+struct Param {
+    label: &'static str,
+    takes: Takes,
+    good: Value,
+}
+
+/// One method: its label in messages and its parameters.
+struct Method {
+    label: &'static str,
+    params: Vec<Param>,
+}
+
+impl Method {
+    fn name(&self) -> &'static str {
+        let (_, english) = self.label.split_once(" (").unwrap();
+        english.trim_end_matches(')')
+    }
+
+    fn good_args(&self) -> Vec<Value> {
+        self.params.iter().map(|p| p.good.clone()).collect()
+    }
+}
+
+fn p(label: &'static str, takes: Takes, good: Value) -> Param {
+    Param { label, takes, good }
+}
+
+/// The API table with a good call for each method; `addr` is a live echo server.
+fn api(addr: &str) -> Vec<Method> {
+    use Takes::*;
+    let timeout = || p("Таймаут (Timeout)", Number, Value::I4(50));
+    let m = |label, params| Method { label, params };
+    vec![
+        m(
+            "ОткрытьСоединение (Connect)",
+            vec![
+                p("Адрес (Address)", Text, s(addr)),
+                p("Tls (Tls)", Text, s("")),
+                p("Прокси (Proxy)", Text, s("")),
+            ],
+        ),
+        m(
+            "ОтправитьДвоичныеДанные (SendBinaryData)",
+            vec![
+                p("Данные (Data)", Binary, Value::Blob(Vec::new())),
+                timeout(),
+            ],
+        ),
+        m(
+            "ОтправитьСтроку (SendLine)",
+            vec![
+                p("Данные (Data)", Text, s("")),
+                p("Кодировка (Encoding)", Text, s("UTF-8")),
+                timeout(),
+            ],
+        ),
+        m(
+            "ПрочитатьДвоичныеДанные (ReadBinaryData)",
+            vec![
+                p("МаксимальныйРазмер (MaxSize)", Number, Value::I4(0)),
+                p("Маркер (Marker)", TextOrBinary, s("")),
+                timeout(),
+            ],
+        ),
+        m(
+            "ПрочитатьСтроку (ReadLine)",
+            vec![
+                p("Кодировка (Encoding)", Text, s("UTF-8")),
+                p("Маркер (Marker)", TextOrBinary, s("")),
+                timeout(),
+            ],
+        ),
+        m(
+            "ОбработатьЗапрос (ProcessRequest)",
+            vec![
+                p("Адрес (Address)", Text, s(addr)),
+                p("Данные (Data)", TextOrBinary, s("ping\n")),
+                p("ОтветСтрокой (AsString)", Bool, Value::Bool(true)),
+                p("Tls (Tls)", Text, s("")),
+                p("Прокси (Proxy)", Text, s("")),
+            ],
+        ),
+        m(
+            "ПолучитьНастройкиTls (GetTlsSettings)",
+            vec![
+                p(
+                    "ОтключитьПроверкуСертификатов (AcceptInvalidCerts)",
+                    Bool,
+                    Value::Bool(false),
+                ),
+                p("ПутьКСертификату (CaCertPath)", Text, s("")),
+            ],
+        ),
+        m(
+            "ПолучитьНастройкиПрокси (GetProxySettings)",
+            vec![
+                p("Адрес (Address)", Text, s("proxy")),
+                p("Порт (Port)", Number, Value::I4(1080)),
+                p("Вид (Kind)", Text, s("socks5")),
+                p("Логин (Login)", Text, s("")),
+                p("Пароль (Password)", Text, s("")),
+            ],
+        ),
+        m("ЗакрытьСоединение (Close)", vec![]),
+        m("ПолучитьПоследнююОшибку (GetLastError)", vec![]),
+    ]
+}
+
+/// A value of every type the platform passes.
+fn every_type() -> Vec<Value> {
+    vec![
+        Value::Bool(true),
+        Value::I4(7),
+        Value::R8(2.5),
+        s("x"),
+        Value::Blob(b"x".to_vec()),
+        Value::Date,
+    ]
+}
+
+/// Calls `method` with `args` straight through `CallAsFunc` (no completion with defaults) and
+/// returns the last error as `(kind, message)`, or `None` after a success. The call itself must
+/// return true: errors are reported, not raised, unless ВызыватьИсключения is set.
+fn try_call(obj: &AddinObject, method: &str, args: &[Value]) -> Option<(String, String)> {
+    let num = obj.find_method(method).unwrap();
+    let returned = obj.call_raw(num, args);
+    assert!(
+        returned.ok,
+        "{method}{args:?} raised: {:?}",
+        obj.take_errors()
+    );
+    let error = last_error(obj);
+    (!error.is_null()).then(|| {
+        (
+            error["kind"].as_str().unwrap().to_string(),
+            error["message"].as_str().unwrap().to_string(),
+        )
+    })
+}
+
+/// Asserts that the call failed with an `argument` error whose message contains `needle`.
+fn assert_argument(obj: &AddinObject, method: &str, args: &[Value], needle: &str) {
+    match try_call(obj, method, args) {
+        Some((kind, message)) => {
+            assert_eq!(kind, "argument", "{method}{args:?}: {message}");
+            assert!(message.contains(needle), "{method}{args:?}: {message}");
+        }
+        None => panic!("{method}{args:?} succeeded"),
+    }
+}
+
+/// Makes sure `obj` is connected to `addr`.
+fn ensure_connected(obj: &AddinObject, addr: &str) {
+    if obj.get_prop("Connected").unwrap().value != Value::Bool(true) {
+        assert_eq!(call(obj, "Connect", &[s(addr)]), Value::Bool(true));
+    }
+}
+
+/// Runs `check` on each parameter of each method with the other arguments good, connected.
+fn for_each_param(mut check: impl FnMut(&AddinObject, &Method, usize, Vec<Value>)) {
+    let echo = socat_echo();
+    let obj = client();
+    for method in api(&echo.addr()) {
+        for i in 0..method.params.len() {
+            ensure_connected(&obj, &echo.addr());
+            check(&obj, &method, i, method.good_args());
+        }
+    }
+    finish(obj);
+}
+
+#[test]
+fn the_good_calls_succeed() {
+    let echo = socat_echo();
+    let obj = client();
+    for method in api(&echo.addr()) {
+        ensure_connected(&obj, &echo.addr());
+        assert_eq!(
+            try_call(&obj, method.name(), &method.good_args()),
+            None,
+            "{}",
+            method.label
+        );
+    }
+    finish(obj);
+}
+
+#[test]
+fn every_parameter_rejects_every_wrong_type_and_the_connection_survives() {
+    for_each_param(|obj, method, i, good| {
+        let param = &method.params[i];
+        for wrong in every_type().into_iter().filter(|v| !param.takes.accepts(v)) {
+            let mut args = good.clone();
+            args[i] = wrong;
+            assert_argument(
+                obj,
+                method.name(),
+                &args,
+                &format!("{}: expected", param.label),
+            );
+            let connected = obj.get_prop("Connected").unwrap().value;
+            assert_eq!(connected, Value::Bool(true), "{}{args:?}", method.label);
+        }
+    });
+}
+
+#[test]
+fn missing_and_extra_parameters() {
+    let echo = socat_echo();
+    let obj = client();
+    for method in api(&echo.addr()) {
+        let n = method.params.len();
+        let mut extra = method.good_args();
+        extra.push(s("extra"));
+        let expected = format!(
+            "{}: takes at most {n} parameters, got {}",
+            method.label,
+            n + 1
+        );
+        assert_argument(&obj, method.name(), &extra, &expected);
+        // Omitted (missing, or Неопределено) required parameters are named.
+        for (i, param) in method.params.iter().enumerate() {
+            let default = obj.param_default(obj.find_method(method.name()).unwrap(), i);
+            if default.is_some() {
+                continue;
+            }
+            let needle = format!("{}: the parameter is required", param.label);
+            assert_argument(&obj, method.name(), &method.good_args()[..i], &needle);
+            let mut empty = method.good_args();
+            empty[i] = Value::Empty;
+            assert_argument(&obj, method.name(), &empty, &needle);
+        }
+    }
+    finish(obj);
+}
+
+/// The English name inside a label: `Таймаут (Timeout)` gives `Timeout`.
+fn english(label: &str) -> &str {
+    label
+        .split_once(" (")
+        .map_or(label, |(_, en)| en.trim_end_matches(')'))
+}
+
+#[test]
+fn empty_strings_succeed_or_name_the_parameter() {
+    for_each_param(|obj, method, i, good| {
+        let param = &method.params[i];
+        if !param.takes.accepts(&s("")) {
+            return;
+        }
+        let mut args = good;
+        args[i] = s("");
+        if let Some((kind, message)) = try_call(obj, method.name(), &args) {
+            assert_eq!(kind, "argument", "{}{args:?}: {message}", method.label);
+            assert!(
+                message.contains(english(param.label)),
+                "{}{args:?}: {message}",
+                method.label
+            );
+        }
+    });
+}
+
+#[test]
+fn negative_fractional_and_huge_numbers_are_argument_errors() {
+    let bad = [
+        Value::I4(-1),
+        Value::I4(i32::MIN),
+        Value::R8(-1.0),
+        Value::R8(0.5),
+        Value::R8(f64::NAN),
+        Value::R8(f64::INFINITY),
+        Value::R8(f64::NEG_INFINITY),
+        Value::R8(1e300),
+    ];
+    for_each_param(|obj, method, i, good| {
+        let param = &method.params[i];
+        if param.takes != Takes::Number {
+            return;
+        }
+        for value in &bad {
+            let mut args = good.clone();
+            args[i] = value.clone();
+            assert_argument(obj, method.name(), &args, english(param.label));
+        }
+    });
+}
+
+#[test]
+fn lone_surrogates_are_argument_errors() {
+    let lone = [vec![0xD800], vec![0x61, 0xDC00], vec![0xDBFF, 0x62]];
+    for_each_param(|obj, method, i, good| {
+        let param = &method.params[i];
+        if !param.takes.accepts(&s("")) {
+            return;
+        }
+        for units in &lone {
+            let mut args = good.clone();
+            args[i] = Value::Utf16(units.clone());
+            let needle = format!("{}: the string is not valid UTF-16", param.label);
+            assert_argument(obj, method.name(), &args, &needle);
+        }
+    });
+}
+
+#[test]
+fn types_the_platform_does_not_pass_count_as_omitted() {
+    // addin1c reads any tag it does not know (NULL, I2, R4, I8, ...) as an empty value.
+    let echo = socat_echo();
+    let obj = client();
+    for tag in [1, 2, 4, 10, 17, 99] {
+        assert_argument(
+            &obj,
+            "Connect",
+            &[Value::Other(tag)],
+            "Адрес (Address): the parameter is required",
+        );
+        let json = call(
+            &obj,
+            "GetTlsSettings",
+            &[Value::Bool(true), Value::Other(tag)],
+        );
+        assert!(json.as_str().contains("accept_invalid_certs"), "{json:?}");
+    }
+    assert_eq!(call(&obj, "Connect", &[s(&echo.addr())]), Value::Bool(true));
+    finish(obj);
+}
+
+#[test]
+fn unknown_encodings_are_argument_errors() {
+    let echo = socat_echo();
+    let obj = client();
+    call(&obj, "Connect", &[s(&echo.addr())]);
+    for name in [
+        "klingon",
+        "UTF-9",
+        "replacement",
+        "x-user-defined-2",
+        " ",
+        "UTF-8\0",
+    ] {
+        let needle = "Кодировка (Encoding): unknown encoding";
+        assert_argument(&obj, "SendLine", &[s("x"), s(name)], needle);
+        assert_argument(&obj, "ReadLine", &[s(name), s(""), Value::I4(10)], needle);
+    }
+    finish(obj);
+}
+
+#[test]
+fn marker_longer_than_max_size_in_any_form() {
+    let echo = socat_echo();
+    let obj = client();
+    call(&obj, "Connect", &[s(&echo.addr())]);
+    for (max, marker) in [
+        (2, s("abc")),
+        (3, s("Жж")), // 4 bytes in UTF-8
+        (1, Value::Blob(vec![0, 0])),
+    ] {
+        let args = [Value::I4(max), marker, Value::I4(10)];
+        assert_argument(&obj, "ReadBinaryData", &args, "Marker");
+    }
+    finish(obj);
+}
+
+/// TLS settings JSON that must be refused.
+fn malformed_tls() -> Vec<String> {
+    let deep = "[".repeat(100_000);
+    [
+        "{",
+        "[]",
+        "null",
+        "42",
+        r#"{"use_tls": "yes"}"#,
+        r#"{"use_tls": true, "alpn": "h2"}"#,
+        r#"{"use_tls": true, "unknown_field": 1}"#,
+        r#"{"use_tls": true, "use_tls": true}"#,
+        &deep,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// Proxy settings JSON that must be refused.
+fn malformed_proxy() -> Vec<String> {
+    let deep = "{\"a\":".repeat(100_000);
+    [
+        "{",
+        "{}",
+        "[]",
+        r#"{"server": "", "port": 1080}"#,
+        r#"{"server": "p", "port": 0}"#,
+        r#"{"server": "p", "port": -1}"#,
+        r#"{"server": "p", "port": 1e3}"#,
+        r#"{"server": "p", "port": 1080, "proxy_type": "ftp"}"#,
+        r#"{"server": "p", "port": 1080, "login": 5}"#,
+        &deep,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+#[test]
+fn malformed_settings_json_is_an_argument_error_naming_the_parameter() {
+    let echo = socat_echo();
+    let obj = client();
+    let addr = s(&echo.addr());
+    for tls in malformed_tls() {
+        assert_argument(&obj, "Connect", &[addr.clone(), s(&tls)], "Tls");
+        let args = [addr.clone(), s("x\n"), Value::Bool(true), s(&tls)];
+        assert_argument(&obj, "ProcessRequest", &args, "Tls");
+    }
+    // A value checked after parsing names its field.
+    for (tls, field) in [
+        (r#"{"use_tls": true, "min_version": "1.0"}"#, "min_version"),
+        (r#"{"use_tls": true, "backend": "gnutls"}"#, "backend"),
+    ] {
+        assert_argument(&obj, "Connect", &[addr.clone(), s(tls)], field);
+    }
+    for proxy in malformed_proxy() {
+        assert_argument(&obj, "Connect", &[addr.clone(), s(""), s(&proxy)], "Proxy");
+        let args = [addr.clone(), s("x\n"), Value::Bool(true), s(""), s(&proxy)];
+        assert_argument(&obj, "ProcessRequest", &args, "Proxy");
+    }
+    finish(obj);
+}
+
+#[test]
+fn missing_or_unusable_certificate_files_are_argument_errors() {
+    let server = s_server(&pki().server.cert, &pki().server.key, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "").unwrap();
+    let not_pem = dir.path().join("not.pem");
+    std::fs::write(&not_pem, "not a certificate\n").unwrap();
+    let dir_path = dir.path().to_str().unwrap().to_string();
+    let obj = client();
+    let missing = "/nonexistent/ca.pem".to_string();
+    for (field, path) in [
+        ("ca_cert_path", &missing),
+        ("ca_cert_path", &dir_path),
+        ("ca_cert_path", &empty.to_str().unwrap().to_string()),
+        ("ca_cert_path", &not_pem.to_str().unwrap().to_string()),
+        ("client_cert_path", &missing),
+    ] {
+        let mut tls = serde_json::json!({"use_tls": true, field: path});
+        if field == "client_cert_path" {
+            tls["client_key_path"] = pki().client.key.to_str().unwrap().into();
+        }
+        let args = [s(&server.addr()), s(&tls.to_string())];
+        assert_argument(&obj, "Connect", &args, field);
+        assert_eq!(obj.get_prop("Connected").unwrap().value, Value::Bool(false));
+    }
+    // GetTlsSettings only builds JSON; the file is checked when it is used.
+    let json = call(&obj, "GetTlsSettings", &[Value::Bool(false), s(&missing)]);
+    assert_argument(&obj, "Connect", &[s(&server.addr()), json], "ca_cert_path");
+    finish(obj);
+}
+
+#[test]
+fn a_thousand_calls_after_close_are_closed_errors_and_leak_nothing() {
+    let echo = socat_echo();
+    let obj = client();
+    call(&obj, "Connect", &[s(&echo.addr())]);
+    assert_eq!(call(&obj, "Close", &[]), Value::Bool(true));
+    let calls: [(&str, Vec<Value>); 4] = [
+        ("SendLine", vec![s("x\n")]),
+        ("SendBinaryData", vec![Value::Blob(b"x".to_vec())]),
+        ("ReadLine", vec![s("UTF-8"), s("\n"), Value::I4(10)]),
+        ("ReadBinaryData", vec![Value::I4(1)]),
+    ];
+    let mut live_after_100 = 0;
+    for i in 0..1000 {
+        let (method, args) = &calls[i % calls.len()];
+        let (kind, message) = try_call(&obj, method, args).expect("a call after Close failed");
+        assert_eq!(kind, "closed", "{method}: {message}");
+        // Closing again is harmless.
+        if i % 100 == 0 {
+            call(&obj, "Close", &[]);
+        }
+        if i == 100 {
+            live_after_100 = obj.memory().live.len();
+        }
+    }
+    assert!(
+        obj.memory().live.len() <= live_after_100,
+        "{:?}",
+        obj.memory()
+    );
+    // The object still works.
+    assert_eq!(call(&obj, "Connect", &[s(&echo.addr())]), Value::Bool(true));
+    call(&obj, "SendLine", &[s("alive\n")]);
+    assert_eq!(call(&obj, "ReadLine", &[s("UTF-8"), s("\n")]), s("alive\n"));
+    finish(obj);
+}
