@@ -46,7 +46,10 @@ fn cargo_build(
     run(&mut command)
 }
 
-/// Builds `package`'s four libraries (release) and returns each platform's library path.
+/// The cargo profile of the shipped libraries (root `Cargo.toml`: size-optimised, LTO, stripped).
+const DIST_PROFILE: &str = "dist";
+
+/// Builds `package`'s four libraries and returns each platform's library path.
 /// Platforms that share the features are built in one cargo invocation.
 pub fn addin(workspace: &Path, package: &Package) -> Result<Vec<(Platform, PathBuf)>, String> {
     let mut feature_sets: Vec<&str> = PLATFORMS.iter().map(|p| package.features(p)).collect();
@@ -60,7 +63,7 @@ pub fn addin(workspace: &Path, package: &Package) -> Result<Vec<(Platform, PathB
         cargo_build(
             workspace,
             "tcplink-addin",
-            "release",
+            DIST_PROFILE,
             Some(features),
             &platforms,
         )?;
@@ -69,13 +72,8 @@ pub fn addin(workspace: &Path, package: &Package) -> Result<Vec<(Platform, PathB
     Ok(PLATFORMS
         .iter()
         .map(|p| {
-            (
-                *p,
-                target
-                    .join(p.triple)
-                    .join("release")
-                    .join(p.cargo_library()),
-            )
+            let dir = target.join(p.triple).join(DIST_PROFILE);
+            (*p, dir.join(p.cargo_library()))
         })
         .collect())
 }

@@ -64,5 +64,13 @@ pub fn smoke(
         command.arg(library);
     }
     command.args(["--tls-backend", tls_backend]);
-    run(&mut command)
+    match run(&mut command) {
+        // Wine occasionally fails to start a program ("ShellExecuteEx failed: Internal error",
+        // seen once on the first run in a fresh prefix); a failing library fails again.
+        Err(e) if platform.is_windows() => {
+            eprintln!("package: {e}; retrying once under Wine");
+            run(&mut command)
+        }
+        result => result,
+    }
 }

@@ -83,39 +83,70 @@ fn test(workspace: &Path, zips: &[(Package, PathBuf)]) -> Result<(), String> {
     }
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let with_tests = args.iter().any(|a| a == "--test");
-    let chosen: Vec<Package> = PACKAGES
-        .into_iter()
-        .filter(|p| args.iter().all(|a| a.starts_with("--")) || args.iter().any(|a| a == p.name))
-        .collect();
-    let workspace = match Path::new(env!("CARGO_MANIFEST_DIR"))
+/// The packages named in `args` (all if none is named) and whether `--test` was given.
+fn parse_args(args: &[String]) -> Result<(Vec<Package>, bool), String> {
+    let mut with_tests = false;
+    let mut chosen = Vec::new();
+    for arg in args {
+        match PACKAGES.iter().find(|p| p.name == arg) {
+            Some(package) => chosen.push(*package),
+            None if arg == "--test" => with_tests = true,
+            None => {
+                return Err(format!(
+                    "unknown argument {arg}; usage: package [--test] [rustls|openssl]..."
+                ))
+            }
+        }
+    }
+    if chosen.is_empty() {
+        chosen = PACKAGES.to_vec();
+    }
+    Ok((chosen, with_tests))
+}
+
+/// Builds (and with `--test` tests) the packages `args` name.
+fn run(args: &[String]) -> Result<(), String> {
+    let (chosen, with_tests) = parse_args(args)?;
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .canonicalize()
-    {
-        Ok(path) => path,
-        Err(e) => {
-            eprintln!("package: the workspace: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = chosen
+        .map_err(|e| format!("the workspace: {e}"))?;
+    let zips = chosen
         .iter()
         .map(|package| make(&workspace, package).map(|zip| (*package, zip)))
-        .collect::<Result<Vec<_>, String>>()
-        .and_then(|zips| {
-            if with_tests {
-                test(&workspace, &zips)
-            } else {
-                Ok(())
-            }
-        });
-    match result {
+        .collect::<Result<Vec<_>, String>>()?;
+    if with_tests {
+        test(&workspace, &zips)?;
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("package: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn names_choose_packages_and_anything_else_is_refused() {
+        let (all, test) = parse_args(&args(&["--test"])).unwrap();
+        assert_eq!((all.len(), test), (2, true));
+        let (one, test) = parse_args(&args(&["openssl"])).unwrap();
+        assert_eq!((one[0].name, one.len(), test), ("openssl", 1, false));
+        assert!(parse_args(&args(&["rustl"])).is_err());
+        assert!(parse_args(&args(&["--tset"])).is_err());
     }
 }
