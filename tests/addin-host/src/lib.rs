@@ -7,14 +7,21 @@
 //! an `IAddInDefBase` that records `AddError` ([`platform`]), and lays values out as the
 //! platform's `tVariant` ([`variant`]).
 //!
-//! [`scenario::smoke`] is a self-contained run (its own TCP server, no tools needed) that the
-//! `addin-host` binary executes, e.g. under Wine for a Windows build.
+//! [`scenario::smoke`] is a self-contained run (its own plain and TLS echo servers,
+//! [`servers`], no tools needed) that the `addin-host` binary executes: natively, as a 32-bit
+//! Linux build, or as a Windows build under Wine (`ci/package --test` does all four).
+//!
+//! The tables follow the platform's binary interface on each target: one destructor slot per
+//! table on Windows (MSVC) and two elsewhere (Itanium C++ ABI), `__stdcall` methods on 32-bit
+//! Windows (`extern "system"`), `long` as `c_long` (32-bit on Windows), and `tVariant` laid out
+//! by the C rules of the target ([`variant::TVariant`] asserts the size on each of the four).
 
 #![warn(missing_docs)]
 
 pub mod addin;
 pub mod platform;
 pub mod scenario;
+pub mod servers;
 pub mod variant;
 
 use std::path::PathBuf;

@@ -1,34 +1,12 @@
-//! A self-contained check of an add-in build: the interface, a round trip over a TCP echo
-//! server run in-process, and the memory accounting. Needs nothing but the library, so the
-//! same binary can check a Windows build under Wine or a 32-bit build.
+//! A self-contained check of an add-in build: the interface, round trips over a plain and a TLS
+//! echo server run in-process ([`crate::servers`]), and the memory accounting. Needs nothing
+//! but the library, so the same binary can check a Windows build under Wine or a 32-bit build.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
-use std::thread;
 
-use crate::addin::AddinLibrary;
+use crate::addin::{AddinLibrary, AddinObject};
+use crate::servers::{spawn_echo_server, spawn_tls_echo_server};
 use crate::variant::Value;
-
-/// Starts a TCP echo server on 127.0.0.1 (one thread per connection); returns its address.
-pub fn spawn_echo_server() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an echo server");
-    let addr = listener.local_addr().expect("echo server address");
-    thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            thread::spawn(move || {
-                let mut stream = stream;
-                let mut buf = [0u8; 64 * 1024];
-                while let Ok(n) = stream.read(&mut buf) {
-                    if n == 0 || stream.write_all(&buf[..n]).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-    });
-    addr
-}
 
 /// The outcome of [`smoke`]: one line per check.
 #[derive(Debug, Default)]
@@ -50,9 +28,10 @@ impl Outcome {
 }
 
 /// Loads the add-in at `path` and checks: the class list, every method's two names and
-/// parameter counts, a connect / send / read-with-marker / leftover / close round trip over an
-/// echo server, `GetLastError`, and that every allocation was freed exactly once.
-pub fn smoke(path: &Path) -> Result<Outcome, String> {
+/// parameter counts, a connect / send / read-with-marker / leftover / close round trip over a
+/// plain echo server, a round trip over a TLS echo server (whose `TlsInfo` names
+/// `tls_backend`, if given), `GetLastError`, and that every allocation was freed exactly once.
+pub fn smoke(path: &Path, tls_backend: Option<&str>) -> Result<Outcome, String> {
     let library = AddinLibrary::load(path).map_err(|e| e.to_string())?;
     let mut out = Outcome::default();
     out.check(
@@ -81,26 +60,45 @@ pub fn smoke(path: &Path) -> Result<Outcome, String> {
             (en, ru),
         );
     }
-    let echo = spawn_echo_server();
-    let call = |name: &str, args: &[Value]| {
-        obj.call(name, args)
-            .map(|r| r.value)
-            .map_err(|e| e.to_string())
-    };
+    plain_round_trip(&obj, &mut out);
+    tls_round_trip(&obj, tls_backend, &mut out);
+    let error = call(&obj, "GetLastError", &[]);
+    out.check("no error after success", error == Ok(Value::str("")), error);
+    let memory = obj.destroy();
     out.check(
-        "connect",
-        call("Connect", &[Value::Str(echo.to_string())]) == Ok(Value::Bool(true)),
-        (),
+        "every allocation freed once",
+        memory.is_balanced() && memory.allocations > 0,
+        memory,
     );
-    let sent = call("ОтправитьСтроку", &[Value::str("ping\nrest")]);
+    Ok(out)
+}
+
+/// Calls `name` as a function and returns its value.
+fn call(obj: &AddinObject, name: &str, args: &[Value]) -> Result<Value, String> {
+    obj.call(name, args)
+        .map(|r| r.value)
+        .map_err(|e| e.to_string())
+}
+
+/// Connect, send, read up to a marker, read the leftover until the timeout, close.
+fn plain_round_trip(obj: &AddinObject, out: &mut Outcome) {
+    let echo = spawn_echo_server();
+    let connected = call(obj, "Connect", &[Value::Str(echo.to_string())]);
+    out.check("connect", connected == Ok(Value::Bool(true)), connected);
+    let sent = call(obj, "ОтправитьСтроку", &[Value::str("ping\nrest")]);
     out.check("send a line", sent == Ok(Value::Bool(true)), sent);
-    let line = call("ПрочитатьСтроку", &[Value::str("UTF-8"), Value::str("\n")]);
+    let line = call(
+        obj,
+        "ПрочитатьСтроку",
+        &[Value::str("UTF-8"), Value::str("\n")],
+    );
     out.check(
         "read up to the marker",
         line == Ok(Value::str("ping\n")),
         line,
     );
     let rest = call(
+        obj,
         "ReadLine",
         &[Value::str("UTF-8"), Value::str(""), Value::I4(300)],
     );
@@ -115,15 +113,60 @@ pub fn smoke(path: &Path) -> Result<Outcome, String> {
         end == Ok(Value::str("timeout")),
         end,
     );
-    let closed = call("ЗакрытьСоединение", &[]);
+    let closed = call(obj, "ЗакрытьСоединение", &[]);
     out.check("close", closed == Ok(Value::Bool(true)), closed);
-    let error = call("GetLastError", &[]);
-    out.check("no error after success", error == Ok(Value::str("")), error);
-    let memory = obj.destroy();
-    out.check(
-        "every allocation freed once",
-        memory.is_balanced() && memory.allocations > 0,
-        memory,
+}
+
+/// Connect with TLS (accepting the self-signed certificate), check `TlsInfo`, echo binary data
+/// up to a marker, close.
+fn tls_round_trip(obj: &AddinObject, tls_backend: Option<&str>, out: &mut Outcome) {
+    let server = spawn_tls_echo_server();
+    let settings = call(obj, "GetTlsSettings", &[Value::Bool(true)]);
+    let Ok(Value::Str(settings)) = settings else {
+        out.check("TLS settings", false, settings);
+        return;
+    };
+    let connected = call(
+        obj,
+        "Connect",
+        &[Value::Str(server.to_string()), Value::Str(settings)],
     );
-    Ok(out)
+    let error = call(obj, "GetLastError", &[]);
+    out.check(
+        "connect with TLS",
+        connected == Ok(Value::Bool(true)),
+        (connected, error),
+    );
+    let info = obj.get_prop("TlsInfo").map(|r| r.value);
+    let backend = tls_backend.map(|b| format!("\"backend\":\"{b}\""));
+    out.check(
+        "TLS was negotiated with the expected backend",
+        matches!(&info, Ok(Value::Str(json))
+            if json.contains("\"version\"") && backend.iter().all(|b| json.contains(b))),
+        info,
+    );
+    let data = Value::Blob(b"\x00tls\xff\r\nafter".to_vec());
+    let sent = call(obj, "SendBinaryData", &[data]);
+    out.check(
+        "send binary data over TLS",
+        sent == Ok(Value::Bool(true)),
+        sent,
+    );
+    let marker = Value::Blob(b"\r\n".to_vec());
+    let read = call(
+        obj,
+        "ReadBinaryData",
+        &[Value::I4(1024), marker, Value::I4(5000)],
+    );
+    out.check(
+        "read binary data over TLS up to the marker",
+        read == Ok(Value::Blob(b"\x00tls\xff\r\n".to_vec())),
+        read,
+    );
+    let closed = call(obj, "Close", &[]);
+    out.check(
+        "close the TLS connection",
+        closed == Ok(Value::Bool(true)),
+        closed,
+    );
 }

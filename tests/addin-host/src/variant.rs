@@ -1,7 +1,7 @@
 //! `tVariant` as the platform lays it out (`types.h` of the 1C Native API), written for this
 //! host independently of addin1c, and the host's own value type.
 
-use std::ffi::{c_char, c_int, c_long, c_void};
+use std::ffi::{c_int, c_void};
 
 /// `struct tm` as the C library defines it (glibc adds `tm_gmtoff` and `tm_zone`).
 #[repr(C)]
@@ -11,10 +11,10 @@ pub struct Tm {
     pub fields: [c_int; 9],
     /// Seconds east of UTC (glibc).
     #[cfg(not(windows))]
-    pub gmtoff: c_long,
+    pub gmtoff: std::ffi::c_long,
     /// Time zone abbreviation (glibc).
     #[cfg(not(windows))]
-    pub zone: *const c_char,
+    pub zone: *const std::ffi::c_char,
 }
 
 impl Default for Tm {
@@ -83,11 +83,26 @@ pub struct TVariant {
     pub vt: u16,
 }
 
-#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+/// `tVariant`'s size and the offset of `cbElements` on the four platforms 1C runs add-ins on.
+/// The union is as large as `struct tm`: 56 bytes on Linux x86-64 (9 ints, then glibc's `long`
+/// and pointer), 44 on Linux i686, 36 on Windows; its alignment is `double`'s, which is 4 on
+/// Linux i686 and 8 elsewhere, so on Windows (both widths) it rounds up to 40.
+const LAYOUT: Option<(usize, usize)> = if cfg!(all(target_os = "linux", target_arch = "x86_64")) {
+    Some((64, 56))
+} else if cfg!(all(target_os = "linux", target_arch = "x86")) {
+    Some((52, 44))
+} else if cfg!(windows) {
+    Some((48, 40))
+} else {
+    None
+};
+
 const _: () = {
-    assert!(std::mem::size_of::<TVariant>() == 64);
-    assert!(std::mem::offset_of!(TVariant, cb_elements) == 56);
-    assert!(std::mem::offset_of!(TVariant, vt) == 60);
+    if let Some((size, cb_elements)) = LAYOUT {
+        assert!(std::mem::size_of::<TVariant>() == size);
+        assert!(std::mem::offset_of!(TVariant, cb_elements) == cb_elements);
+        assert!(std::mem::offset_of!(TVariant, vt) == cb_elements + 4);
+    }
 };
 
 impl TVariant {

@@ -50,7 +50,8 @@ fn api() -> Vec<(&'static str, &'static str, Vec<Option<Value>>)> {
 
 #[test]
 fn smoke_scenario_passes() {
-    let outcome = scenario::smoke(&library_path()).unwrap();
+    let backend = std::env::var("TCPLINK_EXPECT_BACKEND").ok();
+    let outcome = scenario::smoke(&library_path(), backend.as_deref()).unwrap();
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
     assert!(outcome.passed.len() >= 20);
 }
