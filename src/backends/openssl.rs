@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use openssl::ex_data::Index;
@@ -113,6 +114,7 @@ fn connector(params: &TlsParams) -> Result<(SslConnector, Arc<SessionStore>)> {
     // A peer that closes TCP without close_notify has still ended the stream.
     b.set_options(SslOptions::IGNORE_UNEXPECTED_EOF);
     if params.verify {
+        add_system_roots(&mut b);
         if let Some(path) = &params.ca_file {
             crate::tls::read_setting_file(path, "ca_cert_path")?;
             b.set_ca_file(path)
@@ -154,6 +156,18 @@ fn connector(params: &TlsParams) -> Result<(SslConnector, Arc<SessionStore>)> {
         }
     });
     Ok((b.build(), sessions))
+}
+
+/// Adds the operating system's trust roots. A statically linked (vendored) OpenSSL looks for them
+/// under its build prefix (`/usr/local/ssl`), where distributions keep none; openssl-probe finds
+/// where this system keeps them (`/etc/ssl/certs/ca-certificates.crt`, …). Best effort: without
+/// system roots, `ca_cert_path` still works.
+fn add_system_roots(b: &mut openssl::ssl::SslConnectorBuilder) {
+    let probe = openssl_probe::probe();
+    let dir = probe.cert_dir.first().map(PathBuf::as_path);
+    if probe.cert_file.is_some() || dir.is_some() {
+        let _ = b.load_verify_locations(probe.cert_file.as_deref(), dir);
+    }
 }
 
 // X509_V_ERR_* codes (openssl/x509_vfy.h) grouped by the reason users are told.
