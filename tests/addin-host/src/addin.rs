@@ -8,7 +8,7 @@
 use std::ffi::{c_int, c_long, c_void};
 use std::fmt;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::Mutex;
 
 use libloading::Library;
 
@@ -103,9 +103,13 @@ impl fmt::Display for HostError {
 
 impl std::error::Error for HostError {}
 
-/// A loaded add-in library.
+/// Every library the host loaded. Like the platform, the host never unloads one: the add-in's
+/// statics (its TLS configuration caches, the TLS libraries' own state) live for the rest of the
+/// process, and a leak check at exit sees them as reachable rather than lost.
+static LOADED: Mutex<Vec<Library>> = Mutex::new(Vec::new());
+
+/// A loaded add-in library: its four exports (the library stays loaded, see [`LOADED`]).
 pub struct AddinLibrary {
-    library: Arc<Library>,
     get_class_object: GetClassObjectFn,
     destroy_object: DestroyObjectFn,
     get_class_names: GetClassNamesFn,
@@ -132,8 +136,11 @@ impl AddinLibrary {
             let set_platform_capabilities = *library
                 .get::<SetPlatformCapabilitiesFn>(b"SetPlatformCapabilities\0")
                 .map_err(load)?;
+            LOADED
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(library);
             Ok(AddinLibrary {
-                library: Arc::new(library),
                 get_class_object,
                 destroy_object,
                 get_class_names,
@@ -172,7 +179,6 @@ impl AddinLibrary {
             memory: HostMemory::new(),
             connection: HostConnection::new(),
             destroy_object: self.destroy_object,
-            _library: Arc::clone(&self.library),
             info: 0,
             extension_name: String::new(),
             destroyed: false,
@@ -215,7 +221,6 @@ pub struct AddinObject {
     memory: Box<HostMemory>,
     connection: Box<HostConnection>,
     destroy_object: DestroyObjectFn,
-    _library: Arc<Library>,
     /// What `GetInfo` returned.
     pub info: i64,
     /// What `RegisterExtensionAs` returned.
