@@ -7,9 +7,10 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::deadline::Deadline;
+use crate::reader::is_timeout;
 
 /// A connected TCP stream with a read deadline and a write deadline.
 #[derive(Debug)]
@@ -17,6 +18,28 @@ pub struct TimedSocket {
     stream: TcpStream,
     read_deadline: Deadline,
     write_deadline: Deadline,
+    read_timeout: AppliedTimeout,
+    write_timeout: AppliedTimeout,
+}
+
+/// The timeout last set on the socket for one direction, so that a system call is spent on
+/// `setsockopt` only when it has to change (TLS libraries read in record-sized pieces, and a
+/// `setsockopt` before each doubled the system calls of a bulk read).
+#[derive(Debug, Clone, Copy, Default)]
+struct AppliedTimeout(Option<Option<Duration>>);
+
+impl AppliedTimeout {
+    /// Whether a call that must end within `wanted` needs the socket's timeout changed: when the
+    /// set one is longer (the call could outlive the deadline), or less than half of it (the
+    /// call would time out early too often), or unknown. A call that times out early is
+    /// retried, so a slightly shorter timeout is harmless.
+    fn needs(self, wanted: Option<Duration>) -> bool {
+        match (self.0, wanted) {
+            (Some(None), None) => false,
+            (Some(Some(set)), Some(wanted)) => set > wanted || set < wanted / 2,
+            _ => true,
+        }
+    }
 }
 
 impl TimedSocket {
@@ -26,6 +49,8 @@ impl TimedSocket {
             stream,
             read_deadline: Deadline::NONE,
             write_deadline: Deadline::NONE,
+            read_timeout: AppliedTimeout::default(),
+            write_timeout: AppliedTimeout::default(),
         }
     }
 
@@ -71,7 +96,7 @@ impl TimedSocket {
 
 /// The socket timeout that makes one system call end by `deadline`, or a `TimedOut` error when
 /// the deadline has already passed.
-fn timeout_for(deadline: Deadline) -> io::Result<Option<std::time::Duration>> {
+fn timeout_for(deadline: Deadline) -> io::Result<Option<Duration>> {
     match deadline.instant() {
         None => Ok(None),
         Some(at) => match at.checked_duration_since(Instant::now()) {
@@ -83,20 +108,59 @@ fn timeout_for(deadline: Deadline) -> io::Result<Option<std::time::Duration>> {
 
 impl Read for TimedSocket {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.stream
-            .set_read_timeout(timeout_for(self.read_deadline)?)?;
-        self.stream.read(buf)
+        loop {
+            let wanted = timeout_for(self.read_deadline)?;
+            if self.read_timeout.needs(wanted) {
+                self.stream.set_read_timeout(wanted)?;
+                self.read_timeout = AppliedTimeout(Some(wanted));
+            }
+            match self.stream.read(buf) {
+                // The socket's timeout was a little shorter than the time left: try again.
+                Err(e) if is_timeout(&e) && !self.read_deadline.expired() => continue,
+                other => return other,
+            }
+        }
     }
 }
 
 impl Write for TimedSocket {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.stream
-            .set_write_timeout(timeout_for(self.write_deadline)?)?;
-        self.stream.write(buf)
+        loop {
+            let wanted = timeout_for(self.write_deadline)?;
+            if self.write_timeout.needs(wanted) {
+                self.stream.set_write_timeout(wanted)?;
+                self.write_timeout = AppliedTimeout(Some(wanted));
+            }
+            match self.stream.write(buf) {
+                Err(e) if is_timeout(&e) && !self.write_deadline.expired() => continue,
+                other => return other,
+            }
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         self.stream.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_socket_timeout_changes_only_when_it_must() {
+        let secs = |s| Some(Duration::from_secs(s));
+        assert!(AppliedTimeout::default().needs(None));
+        assert!(AppliedTimeout::default().needs(secs(5)));
+        assert!(!AppliedTimeout(Some(None)).needs(None));
+        assert!(AppliedTimeout(Some(None)).needs(secs(5)));
+        assert!(AppliedTimeout(Some(secs(5))).needs(None));
+        // Longer than the time left: the call could outlive the deadline.
+        assert!(AppliedTimeout(Some(secs(5))).needs(secs(4)));
+        // A little shorter: kept (an early time-out is retried).
+        assert!(!AppliedTimeout(Some(secs(5))).needs(secs(5)));
+        assert!(!AppliedTimeout(Some(secs(4))).needs(secs(5)));
+        // Much shorter: it would wake the call up too often.
+        assert!(AppliedTimeout(Some(secs(1))).needs(secs(5)));
     }
 }

@@ -9,12 +9,12 @@ use crate::clients::{library_read, raw_read, Kind};
 use crate::pki::Pki;
 use crate::report::Row;
 use crate::servers::payload_server;
-use crate::stats::{median, mib_per_s, timed};
+use crate::stats::{best, mib_per_s, timed};
 
 /// The bulk-read target: library throughput at least this share of the raw loop's.
 const TARGET: f64 = 0.95;
 
-/// Measures every transport; returns the rows and the library's plain-TCP median time.
+/// Measures every transport; returns the rows and the library's best plain-TCP time.
 pub fn run(pki: &Pki, bytes: usize, reps: usize) -> (Vec<Row>, Duration) {
     let payload = Arc::new(pattern(bytes));
     let mut rows = Vec::new();
@@ -34,7 +34,7 @@ pub fn run(pki: &Pki, bytes: usize, reps: usize) -> (Vec<Row>, Duration) {
             );
             lib.push(t);
         }
-        let (raw, lib) = (median(&mut raw), median(&mut lib));
+        let (raw, lib) = (best(&raw), best(&lib));
         if kind == Kind::Plain {
             plain_library = lib;
         }
@@ -55,10 +55,10 @@ pub fn run(pki: &Pki, bytes: usize, reps: usize) -> (Vec<Row>, Duration) {
         ));
     }
     let port = payload_server(payload, None);
-    let mut socat = (0..reps)
+    let socat: Vec<_> = (0..reps)
         .map(|_| timed(|| run_socat(port)).0)
         .collect::<Vec<_>>();
-    let socat = median(&mut socat);
+    let socat = best(&socat);
     rows.push(Row::info(
         format!("bulk read {} MiB, plain: library / socat -u", bytes >> 20),
         format!(

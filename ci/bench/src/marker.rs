@@ -9,7 +9,7 @@ use crate::clients::{library_read, Kind};
 use crate::pki::Pki;
 use crate::report::{Row, Series};
 use crate::servers::payload_server;
-use crate::stats::{median, timed};
+use crate::stats::{best, timed};
 
 const MARKER: &[u8] = b"\r\n.\r\n";
 
@@ -32,7 +32,7 @@ pub fn run(pki: &Pki, sizes_mib: &[usize], reps: usize) -> (Vec<Row>, Vec<Series
             assert_eq!((out.data.len(), out.end), (bytes, tcplink::ReadEnd::Eof));
             n.push(t);
         }
-        let (m, n) = (median(&mut m), median(&mut n));
+        let (m, n) = (best(&m), best(&n));
         with_marker.push((mib as f64, ns_per_byte(m, bytes)));
         without.push((mib as f64, ns_per_byte(n, bytes)));
         if mib == 64 {

@@ -21,6 +21,12 @@ pub fn median(samples: &mut [Duration]) -> Duration {
     percentile(samples, 50.0)
 }
 
+/// The fastest of `samples`: for throughput, the run least disturbed by the rest of a shared
+/// machine (interference only ever adds time).
+pub fn best(samples: &[Duration]) -> Duration {
+    samples.iter().copied().min().unwrap_or_default()
+}
+
 /// MiB per second for `bytes` moved in `d`.
 pub fn mib_per_s(bytes: usize, d: Duration) -> f64 {
     bytes as f64 / (1024.0 * 1024.0) / d.as_secs_f64()
