@@ -119,7 +119,7 @@ fn tcp_connect(
 }
 
 fn connect_one(addr: SocketAddr, deadline: Deadline) -> std::io::Result<TcpStream> {
-    match deadline.remaining("connecting") {
+    match deadline.time_left() {
         Ok(None) => TcpStream::connect(addr),
         Ok(Some(left)) => TcpStream::connect_timeout(&addr, left),
         Err(_) => Err(std::io::ErrorKind::TimedOut.into()),

@@ -5,6 +5,10 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, ErrorKind, Result};
 
+/// A deadline has passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Expired;
+
 /// A point in time by which an operation must finish, or no limit at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deadline(Option<Instant>);
@@ -35,11 +39,17 @@ impl Deadline {
     /// The time left: `Ok(None)` without a limit, `Ok(Some(d))` with `d > 0`, or a
     /// [`ErrorKind::Timeout`] error naming `what` once the deadline has passed.
     pub fn remaining(self, what: &str) -> Result<Option<Duration>> {
+        self.time_left()
+            .map_err(|Expired| Error::new(ErrorKind::Timeout, format!("{what}: timed out")))
+    }
+
+    /// The time left: `Ok(None)` without a limit, `Ok(Some(d))` with `d > 0`, or [`Expired`].
+    pub(crate) fn time_left(self) -> std::result::Result<Option<Duration>, Expired> {
         match self.0 {
             None => Ok(None),
             Some(at) => match at.checked_duration_since(Instant::now()) {
                 Some(left) if !left.is_zero() => Ok(Some(left)),
-                _ => Err(Error::new(ErrorKind::Timeout, format!("{what}: timed out"))),
+                _ => Err(Expired),
             },
         }
     }

@@ -7,7 +7,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::deadline::Deadline;
 use crate::reader::is_timeout;
@@ -97,45 +97,54 @@ impl TimedSocket {
 /// The socket timeout that makes one system call end by `deadline`, or a `TimedOut` error when
 /// the deadline has already passed.
 fn timeout_for(deadline: Deadline) -> io::Result<Option<Duration>> {
-    match deadline.instant() {
-        None => Ok(None),
-        Some(at) => match at.checked_duration_since(Instant::now()) {
-            Some(left) if !left.is_zero() => Ok(Some(left)),
-            _ => Err(io::Error::new(io::ErrorKind::TimedOut, "deadline passed")),
-        },
+    deadline
+        .time_left()
+        .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "deadline passed"))
+}
+
+/// One system call bounded by `deadline`: sets the socket timeout through `set` when `applied`
+/// says it must change, and retries a call that timed out before the deadline.
+fn bounded_call(
+    deadline: Deadline,
+    applied: &mut AppliedTimeout,
+    set: impl Fn(Option<Duration>) -> io::Result<()>,
+    mut call: impl FnMut() -> io::Result<usize>,
+) -> io::Result<usize> {
+    loop {
+        let wanted = timeout_for(deadline)?;
+        if applied.needs(wanted) {
+            set(wanted)?;
+            *applied = AppliedTimeout(Some(wanted));
+        }
+        match call() {
+            // The socket's timeout was a little shorter than the time left: try again.
+            Err(e) if is_timeout(&e) && !deadline.expired() => continue,
+            other => return other,
+        }
     }
 }
 
 impl Read for TimedSocket {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        loop {
-            let wanted = timeout_for(self.read_deadline)?;
-            if self.read_timeout.needs(wanted) {
-                self.stream.set_read_timeout(wanted)?;
-                self.read_timeout = AppliedTimeout(Some(wanted));
-            }
-            match self.stream.read(buf) {
-                // The socket's timeout was a little shorter than the time left: try again.
-                Err(e) if is_timeout(&e) && !self.read_deadline.expired() => continue,
-                other => return other,
-            }
-        }
+        let stream = &self.stream;
+        bounded_call(
+            self.read_deadline,
+            &mut self.read_timeout,
+            |t| stream.set_read_timeout(t),
+            || (&*stream).read(buf),
+        )
     }
 }
 
 impl Write for TimedSocket {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        loop {
-            let wanted = timeout_for(self.write_deadline)?;
-            if self.write_timeout.needs(wanted) {
-                self.stream.set_write_timeout(wanted)?;
-                self.write_timeout = AppliedTimeout(Some(wanted));
-            }
-            match self.stream.write(buf) {
-                Err(e) if is_timeout(&e) && !self.write_deadline.expired() => continue,
-                other => return other,
-            }
-        }
+        let stream = &self.stream;
+        bounded_call(
+            self.write_deadline,
+            &mut self.write_timeout,
+            |t| stream.set_write_timeout(t),
+            || (&*stream).write(buf),
+        )
     }
 
     fn flush(&mut self) -> io::Result<()> {
