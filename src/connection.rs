@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::connect::{ConnectOptions, Endpoint};
 use crate::deadline::Deadline;
 use crate::error::{Error, ErrorKind, Result};
-use crate::reader::{ReadBuffer, ReadEnd, ReadLimits, ReadOutcome};
+use crate::reader::{BorrowedRead, ReadBuffer, ReadEnd, ReadLimits, ReadOutcome};
 use crate::tls::TlsInfo;
 use crate::transport::Transport;
 
@@ -107,18 +107,31 @@ impl Connection {
     /// Reads by the reading rules (see [`crate::reader`]). A read that ends on a timeout or EOF
     /// returns what arrived; on an error the bytes received stay buffered for the next read.
     pub fn read(&mut self, limits: &ReadLimits<'_>) -> Result<ReadOutcome> {
+        self.read_borrowed(limits).map(BorrowedRead::into_outcome)
+    }
+
+    /// Reads like [`read`](Connection::read) but lends the data in place: for a caller that
+    /// copies it elsewhere anyway. The data stays buffered until it is
+    /// [consumed](BorrowedRead::consume).
+    pub fn read_borrowed(&mut self, limits: &ReadLimits<'_>) -> Result<BorrowedRead<'_>> {
         if let Err(e) = limits.validate() {
             self.last_read_end = Some(ReadEnd::Error);
             return Err(e);
         }
-        let context = format!("reading from {}", self.peer);
         let Some(transport) = self.transport.as_mut() else {
             self.last_read_end = Some(ReadEnd::Error);
             return Err(Error::new(ErrorKind::Closed, "the connection is closed"));
         };
-        let result = self.buffer.read_until(transport.as_mut(), limits);
-        self.last_read_end = Some(result.as_ref().map_or(ReadEnd::Error, |o| o.end));
-        result.map_err(|e| Error::from_io(&e, &context))
+        match self.buffer.read_borrowed(transport.as_mut(), limits) {
+            Ok(read) => {
+                self.last_read_end = Some(read.end());
+                Ok(read)
+            }
+            Err(e) => {
+                self.last_read_end = Some(ReadEnd::Error);
+                Err(Error::from_io(&e, &format!("reading from {}", self.peer)))
+            }
+        }
     }
 
     /// Closes the connection: close_notify for TLS, then FIN. Closing a closed connection is a

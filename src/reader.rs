@@ -8,6 +8,11 @@
 //! Marker search uses [`memchr::memmem`] over the newly arrived bytes only (plus the last
 //! `marker.len() - 1` bytes before them, for markers split across chunks), so a read costs time
 //! linear in the bytes it returns.
+//!
+//! A read either returns its data as an owned [`ReadOutcome`] ([`ReadBuffer::read_until`]) or
+//! lends it in place ([`ReadBuffer::read_borrowed`]), for a caller that copies it somewhere
+//! anyway (the add-in into platform memory): that saves the owned copy and lets the buffer keep
+//! its memory for the next read.
 
 use std::io;
 use std::time::Duration;
@@ -20,6 +25,10 @@ use crate::transport::DeadlineRead;
 
 /// How many bytes one system call asks for at least.
 pub const CHUNK_SIZE: usize = 64 * 1024;
+
+/// Storage up to this size is always kept when a read empties the buffer; larger storage is kept
+/// only while reads stay within a quarter of it (see [`ReadBuffer::consume`]).
+const ALWAYS_KEPT: usize = 1 << 20;
 
 /// Why a read ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,13 +99,17 @@ pub struct ReadOutcome {
 ///
 /// Each system call reads into a small scratch buffer that stays hot in the CPU cache, and the
 /// bytes are then appended to the pending data: measured faster on loopback than reading straight
-/// into a large, cold buffer, and it never zero-fills memory that may stay unused.
+/// into a large, fresh buffer, and it never zero-fills memory that may stay unused. Storage that
+/// earlier reads already wrote is received into directly: its pages are mapped, so that skips
+/// the scratch copy.
 #[derive(Debug, Default)]
 pub struct ReadBuffer {
-    /// `buf[start..]` is the pending data.
-    buf: Vec<u8>,
+    /// `storage[start..end]` is the pending data; `storage[end..]` holds bytes of earlier reads
+    /// (written memory the next system call may receive into).
+    storage: Vec<u8>,
     start: usize,
-    /// Where each system call reads to; allocated on first use.
+    end: usize,
+    /// Where a system call reads to when the storage must grow; allocated on first use.
     scratch: Vec<u8>,
 }
 
@@ -108,23 +121,33 @@ impl ReadBuffer {
 
     /// The bytes received and not yet returned.
     pub fn pending(&self) -> &[u8] {
-        &self.buf[self.start..]
+        &self.storage[self.start..self.end]
     }
 
-    /// Drops all pending bytes.
+    /// Drops all pending bytes and frees the memory.
     pub fn clear(&mut self) {
-        self.buf.clear();
-        self.start = 0;
+        *self = ReadBuffer::default();
     }
 
-    /// Reads from `source` by the reading rules. Returns the data and why the read ended; a
+    /// Reads from `source` by the reading rules and returns the data with why the read ended; a
     /// timeout or EOF is not an error. On an error the bytes received so far stay pending and the
     /// error is returned.
     pub fn read_until<S: DeadlineRead + ?Sized>(
         &mut self,
         source: &mut S,
         limits: &ReadLimits<'_>,
-    ) -> std::result::Result<ReadOutcome, io::Error> {
+    ) -> io::Result<ReadOutcome> {
+        self.read_borrowed(source, limits)
+            .map(BorrowedRead::into_outcome)
+    }
+
+    /// Reads like [`read_until`](ReadBuffer::read_until) but leaves the data in the buffer: look
+    /// at it through the returned [`BorrowedRead`], then [`consume`](BorrowedRead::consume) it.
+    pub fn read_borrowed<S: DeadlineRead + ?Sized>(
+        &mut self,
+        source: &mut S,
+        limits: &ReadLimits<'_>,
+    ) -> io::Result<BorrowedRead<'_>> {
         let limit = if limits.max_size == 0 {
             usize::MAX
         } else {
@@ -134,60 +157,118 @@ impl ReadBuffer {
         let overlap = limits.marker.len().saturating_sub(1);
         // Pending bytes (within the size limit) already searched without finding a marker.
         let mut searched = 0;
-        loop {
+        let (len, end) = loop {
             let window = self.pending().len().min(limit);
             if let Some(finder) = &finder {
                 if window > searched {
                     let from = searched.saturating_sub(overlap);
                     if let Some(at) = finder.find(&self.pending()[from..window]) {
-                        return Ok(self.take(from + at + limits.marker.len(), ReadEnd::Marker));
+                        break (from + at + limits.marker.len(), ReadEnd::Marker);
                     }
                     searched = window;
                 }
             }
             if window == limit {
-                return Ok(self.take(limit, ReadEnd::Size));
+                break (limit, ReadEnd::Size);
             }
             source.set_read_deadline(Deadline::after(limits.idle_timeout));
             match self.fill_from(source) {
-                Ok(0) => return Ok(self.take(window, ReadEnd::Eof)),
+                Ok(0) => break (window, ReadEnd::Eof),
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if is_timeout(&e) => return Ok(self.take(window, ReadEnd::Timeout)),
+                Err(e) if is_timeout(&e) => break (window, ReadEnd::Timeout),
                 Err(e) => return Err(e),
             }
-        }
+        };
+        Ok(BorrowedRead {
+            buffer: self,
+            len,
+            end,
+        })
     }
 
     /// One read from `source`, appended to the pending bytes.
     fn fill_from<S: DeadlineRead + ?Sized>(&mut self, source: &mut S) -> io::Result<usize> {
-        if self.scratch.is_empty() {
-            self.scratch = vec![0; CHUNK_SIZE];
-        }
-        let n = source.read(&mut self.scratch)?;
-        if self.start > 0 && self.start >= self.buf.len() - self.start {
-            // More consumed than pending: drop the consumed prefix (amortised linear).
-            self.buf.drain(..self.start);
+        if self.start > 0 && self.start >= self.end - self.start {
+            // More consumed than pending: move the pending bytes to the front (amortised linear).
+            self.storage.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
             self.start = 0;
         }
-        self.buf.extend_from_slice(&self.scratch[..n]);
+        let n = if self.storage.len() - self.end >= CHUNK_SIZE {
+            source.read(&mut self.storage[self.end..])?
+        } else {
+            if self.scratch.is_empty() {
+                self.scratch = vec![0; CHUNK_SIZE];
+            }
+            let n = source.read(&mut self.scratch)?;
+            self.storage.truncate(self.end);
+            self.storage.extend_from_slice(&self.scratch[..n]);
+            n
+        };
+        self.end += n;
         Ok(n)
     }
 
     /// Removes the first `n` pending bytes and returns them.
-    fn take(&mut self, n: usize, end: ReadEnd) -> ReadOutcome {
-        let data = if self.start == 0 && n == self.buf.len() && n > CHUNK_SIZE {
+    fn take(&mut self, n: usize) -> Vec<u8> {
+        if self.start == 0 && n == self.end && n > CHUNK_SIZE {
             // The whole storage is the answer: hand it over instead of copying it.
-            std::mem::take(&mut self.buf)
-        } else {
-            let data = self.buf[self.start..self.start + n].to_vec();
-            self.start += n;
-            if self.start == self.buf.len() {
-                self.clear();
+            self.storage.truncate(n);
+            self.end = 0;
+            return std::mem::take(&mut self.storage);
+        }
+        let data = self.storage[self.start..self.start + n].to_vec();
+        self.consume(n);
+        data
+    }
+
+    /// Removes the first `n` pending bytes. When that empties the buffer, its storage is kept
+    /// for the next read if it is at most [`ALWAYS_KEPT`] or four times this read; otherwise it
+    /// is freed, so one large read does not pin its memory for the connection's lifetime.
+    fn consume(&mut self, n: usize) {
+        self.start += n;
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+            if self.storage.capacity() > ALWAYS_KEPT.max(n.saturating_mul(4)) {
+                self.storage = Vec::new();
             }
-            data
-        };
-        ReadOutcome { data, end }
+        }
+    }
+}
+
+/// The data of a read, still in the [`ReadBuffer`]. [`consume`](BorrowedRead::consume) removes
+/// it; dropped without that, the data stays pending and the next read returns it again.
+#[derive(Debug)]
+pub struct BorrowedRead<'a> {
+    buffer: &'a mut ReadBuffer,
+    len: usize,
+    end: ReadEnd,
+}
+
+impl BorrowedRead<'_> {
+    /// The bytes read, the marker included when the read ended on it.
+    pub fn data(&self) -> &[u8] {
+        &self.buffer.pending()[..self.len]
+    }
+
+    /// Why the read ended.
+    pub fn end(&self) -> ReadEnd {
+        self.end
+    }
+
+    /// Removes the data from the buffer.
+    pub fn consume(self) {
+        self.buffer.consume(self.len);
+    }
+
+    /// Removes the data from the buffer and returns it as an owned outcome.
+    pub fn into_outcome(self) -> ReadOutcome {
+        ReadOutcome {
+            data: self.buffer.take(self.len),
+            end: self.end,
+        }
     }
 }
 
@@ -205,17 +286,19 @@ mod tests {
     use std::collections::VecDeque;
     use std::io::Read;
 
-    /// A source that plays back a script of chunks, time-outs and errors.
-    struct Script(VecDeque<io::Result<Vec<u8>>>);
+    /// A source that plays back a script of chunks, time-outs and errors, and records how many
+    /// bytes each call offered room for.
+    struct Script(VecDeque<io::Result<Vec<u8>>>, Vec<usize>);
 
     impl Script {
         fn chunks(chunks: &[&[u8]]) -> Self {
-            Script(chunks.iter().map(|c| Ok(c.to_vec())).collect())
+            Script(chunks.iter().map(|c| Ok(c.to_vec())).collect(), Vec::new())
         }
     }
 
     impl Read for Script {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.1.push(buf.len());
             match self.0.pop_front() {
                 None => Ok(0),
                 Some(Err(e)) => Err(e),
@@ -339,12 +422,15 @@ mod tests {
 
     #[test]
     fn timeout_returns_partial_data_and_error_keeps_it() {
-        let mut src = Script(VecDeque::from(vec![
-            Ok(b"part".to_vec()),
-            Err(io::Error::from(io::ErrorKind::WouldBlock)),
-            Ok(b"more".to_vec()),
-            Err(io::Error::from(io::ErrorKind::ConnectionReset)),
-        ]));
+        let mut src = Script(
+            VecDeque::from(vec![
+                Ok(b"part".to_vec()),
+                Err(io::Error::from(io::ErrorKind::WouldBlock)),
+                Ok(b"more".to_vec()),
+                Err(io::Error::from(io::ErrorKind::ConnectionReset)),
+            ]),
+            Vec::new(),
+        );
         let mut buf = ReadBuffer::new();
         let out = buf.read_until(&mut src, &limits(0, b"\n")).unwrap();
         assert_eq!(
@@ -394,5 +480,75 @@ mod tests {
         assert_eq!(err.kind(), crate::ErrorKind::Argument);
         assert!(limits(0, b"abc").validate().is_ok());
         assert!(limits(3, b"abc").validate().is_ok());
+    }
+
+    #[test]
+    fn a_borrowed_read_stays_pending_until_consumed() {
+        let mut src = Script::chunks(&[b"one\ntwo\n"]);
+        let mut buf = ReadBuffer::new();
+        let read = buf.read_borrowed(&mut src, &limits(0, b"\n")).unwrap();
+        assert_eq!((read.data(), read.end()), (&b"one\n"[..], ReadEnd::Marker));
+        // Not consumed: the borrow ends here.
+        let read = buf.read_borrowed(&mut src, &limits(0, b"\n")).unwrap();
+        assert_eq!(
+            read.data(),
+            b"one\n",
+            "an unconsumed read is returned again"
+        );
+        read.consume();
+        let out = buf.read_until(&mut src, &limits(0, b"\n")).unwrap();
+        assert_eq!(out.data, b"two\n");
+    }
+
+    #[test]
+    fn written_storage_is_received_into_directly() {
+        let stream: Vec<u8> = (0..5 * CHUNK_SIZE).map(|i| (i % 251) as u8).collect();
+        let chunks: Vec<&[u8]> = stream.chunks(CHUNK_SIZE).collect();
+        let mut src = Script::chunks(&chunks);
+        let mut buf = ReadBuffer::new();
+        let first = buf
+            .read_borrowed(&mut src, &limits(2 * CHUNK_SIZE, b""))
+            .unwrap();
+        assert_eq!(first.data(), &stream[..2 * CHUNK_SIZE]);
+        first.consume();
+        assert_eq!(
+            src.1,
+            [CHUNK_SIZE, CHUNK_SIZE],
+            "growing reads go through scratch"
+        );
+        let second = buf
+            .read_borrowed(&mut src, &limits(2 * CHUNK_SIZE, b""))
+            .unwrap();
+        assert_eq!(second.data(), &stream[2 * CHUNK_SIZE..4 * CHUNK_SIZE]);
+        second.consume();
+        assert_eq!(
+            src.1[2],
+            2 * CHUNK_SIZE,
+            "the written storage is offered whole"
+        );
+        let rest = buf.read_until(&mut src, &limits(0, b"")).unwrap();
+        assert_eq!(
+            (rest.data.as_slice(), rest.end),
+            (&stream[4 * CHUNK_SIZE..], ReadEnd::Eof)
+        );
+    }
+
+    #[test]
+    fn large_storage_is_freed_once_reads_get_small() {
+        let big = vec![1u8; 4 * ALWAYS_KEPT];
+        let mut src = Script::chunks(&[&big, b"small\n"]);
+        let mut buf = ReadBuffer::new();
+        let read = buf
+            .read_borrowed(&mut src, &limits(big.len(), b""))
+            .unwrap();
+        read.consume();
+        assert!(
+            buf.storage.capacity() >= big.len(),
+            "kept while reads are large"
+        );
+        let read = buf.read_borrowed(&mut src, &limits(0, b"\n")).unwrap();
+        assert_eq!(read.data(), b"small\n");
+        read.consume();
+        assert_eq!(buf.storage.capacity(), 0, "freed after a small read");
     }
 }

@@ -79,43 +79,54 @@ fn raise(platform: &Connection, err: &Error) {
 
 /// Writes `value` into a platform variant, allocating through the platform's memory manager.
 fn write(value: Value, out: &mut Variant) -> Result<()> {
-    let too_large = |bytes: usize| {
-        Error::new(
-            ErrorKind::Io,
-            format!(
-                "the value is {bytes} bytes; a 1C value can hold at most {MAX_VALUE_BYTES} bytes"
-            ),
-        )
-    };
-    let no_memory = |bytes: usize| {
-        Error::new(
-            ErrorKind::Io,
-            format!("the platform could not allocate {bytes} bytes for the value"),
-        )
-    };
     match value {
         Value::Bool(b) => out.set_bool(b),
         Value::Number(n) => out.set_i32(n),
         Value::Text(text) => {
             let units: Vec<u16> = text.encode_utf16().collect();
             let bytes = units.len().saturating_mul(2);
-            if bytes > MAX_VALUE_BYTES {
-                return Err(too_large(bytes));
-            }
+            check_size(bytes)?;
             out.set_str1c(units.as_slice())
                 .map_err(|_| no_memory(bytes))?;
         }
-        Value::Binary(data) => {
-            if data.len() > MAX_VALUE_BYTES {
-                return Err(too_large(data.len()));
-            }
-            out.set_blob(&data).map_err(|_| no_memory(data.len()))?;
+        Value::Binary(data) => write_blob(&data, out)?,
+        Value::Received(read) => {
+            // Consumed only once it is in platform memory; on failure its bytes stay buffered,
+            // so a read with a smaller МаксимальныйРазмер can still fetch them.
+            write_blob(read.data(), out)?;
+            read.consume();
         }
     }
     Ok(())
 }
 
-fn default_value(default: DefaultValue) -> Value {
+/// Copies `data` into a platform block: the one copy a binary result takes.
+fn write_blob(data: &[u8], out: &mut Variant) -> Result<()> {
+    check_size(data.len())?;
+    out.set_blob(data).map_err(|_| no_memory(data.len()))
+}
+
+/// Refuses a value the platform cannot hold.
+fn check_size(bytes: usize) -> Result<()> {
+    if bytes > MAX_VALUE_BYTES {
+        return Err(Error::new(
+            ErrorKind::Io,
+            format!(
+                "the value is {bytes} bytes; a 1C value can hold at most {MAX_VALUE_BYTES} bytes"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn no_memory(bytes: usize) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        format!("the platform could not allocate {bytes} bytes for the value"),
+    )
+}
+
+fn default_value(default: DefaultValue) -> Value<'static> {
     match default {
         DefaultValue::Text(text) => Value::Text(text.to_string()),
         DefaultValue::Number(n) => Value::Number(n),
@@ -163,7 +174,13 @@ impl TcpClient {
         let values: Vec<ParamValue> = params.iter().map(Variant::get).collect();
         let args = Args::new(&spec.names, spec.params, values);
         let result = match &args {
-            Ok(args) => catch_unwind(AssertUnwindSafe(|| (spec.run)(&mut self.state, args)))
+            Ok(args) => {
+                let state = &mut self.state;
+                // The closure moves `state` on (FnOnce), so its result may borrow the state.
+                catch_unwind(AssertUnwindSafe(move || {
+                    let state = state;
+                    (spec.run)(state, args)
+                }))
                 .unwrap_or_else(|panic| {
                     Err(Error::new(
                         ErrorKind::Io,
@@ -173,7 +190,8 @@ impl TcpClient {
                             panic_message(panic.as_ref())
                         ),
                     ))
-                }),
+                })
+            }
             Err(e) => Err(e.clone()),
         };
         let failure = spec.returns.failure(args.as_ref().ok());
@@ -182,7 +200,10 @@ impl TcpClient {
                 Ok(()) => true,
                 Err(e) => self.fail(e, Some(failure), Some(out)),
             },
-            (Ok(_), None) => true,
+            (Ok(value), None) => {
+                value.discard();
+                true
+            }
             (Err(e), out) => self.fail(e, Some(failure), out),
         }
     }

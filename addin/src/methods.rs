@@ -2,7 +2,7 @@
 //! numbering. Each entry has both names, its parameters with their defaults, what it returns on
 //! failure, and the function that runs it.
 
-use tcplink::{ReadLimits, Result};
+use tcplink::{BorrowedRead, ReadLimits, Result};
 
 use crate::encodings::TextEncoding;
 use crate::names;
@@ -11,8 +11,8 @@ use crate::params::{Args, DefaultValue as D, ParamKind as K, ParamSpec as P};
 use crate::state::{proxy_settings_json, tls_settings_json, ClientState};
 
 /// A value returned to the platform.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+#[derive(Debug)]
+pub enum Value<'a> {
     /// Булево.
     Bool(bool),
     /// Число.
@@ -21,6 +21,19 @@ pub enum Value {
     Text(String),
     /// ДвоичныеДанные.
     Binary(Vec<u8>),
+    /// ДвоичныеДанные still in the connection's read buffer: copied straight into platform
+    /// memory, and consumed only once that succeeded.
+    Received(BorrowedRead<'a>),
+}
+
+impl Value<'_> {
+    /// Drops a result that was called for as a procedure: received data is consumed all the
+    /// same, as a function call would have returned it.
+    pub fn discard(self) {
+        if let Value::Received(read) = self {
+            read.consume();
+        }
+    }
 }
 
 /// What a method returns when it fails and exceptions are off: `Ложь` or empty data.
@@ -38,7 +51,7 @@ pub enum Returns {
 
 impl Returns {
     /// The failure value for a call with `args`.
-    pub fn failure(self, args: Option<&Args>) -> Value {
+    pub fn failure(self, args: Option<&Args>) -> Value<'static> {
         match self {
             Returns::Bool => Value::Bool(false),
             Returns::Text => Value::Text(String::new()),
@@ -60,7 +73,7 @@ pub struct MethodSpec {
     /// What a failed call returns when exceptions are off.
     pub returns: Returns,
     /// Runs the method.
-    pub run: fn(&mut ClientState, &Args) -> Result<Value>,
+    pub run: for<'s> fn(&'s mut ClientState, &Args) -> Result<Value<'s>>,
 }
 
 impl MethodSpec {
@@ -142,7 +155,7 @@ pub static METHODS: [MethodSpec; 10] = [
                 marker: &marker,
                 idle_timeout: a.timeout(2)?,
             };
-            Ok(Value::Binary(s.read(&limits)?.data))
+            Ok(Value::Received(s.read_borrowed(&limits)?))
         },
     },
     MethodSpec {
@@ -157,7 +170,10 @@ pub static METHODS: [MethodSpec; 10] = [
                 marker: &marker,
                 idle_timeout: a.timeout(2)?,
             };
-            Ok(Value::Text(encoding.decode(&s.read(&limits)?.data)))
+            let read = s.read_borrowed(&limits)?;
+            let text = encoding.decode(read.data());
+            read.consume();
+            Ok(Value::Text(text))
         },
     },
     MethodSpec {

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use tcplink::{
-    process_request, ConnectOptions, Connection, Endpoint, Error, ErrorKind, ProxySettings,
-    ReadEnd, ReadLimits, ReadOutcome, Request, Result, TlsSettings,
+    process_request, BorrowedRead, ConnectOptions, Connection, Endpoint, Error, ErrorKind,
+    ProxySettings, ReadEnd, ReadLimits, ReadOutcome, Request, Result, TlsSettings,
 };
 
 /// The default of `ТаймаутПодключения` / `ConnectTimeout`, in milliseconds.
@@ -46,15 +46,7 @@ impl ClientState {
     }
 
     fn open_connection(&mut self) -> Result<&mut Connection> {
-        self.connection
-            .as_mut()
-            .filter(|c| c.is_open())
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Closed,
-                    "the connection is not open (call ОткрытьСоединение / Connect first)",
-                )
-            })
+        open(&mut self.connection)
     }
 
     /// Whether a connection is open: from a successful [`connect`](Self::connect) until
@@ -95,10 +87,12 @@ impl ClientState {
         self.open_connection()?.send(data, timeout)
     }
 
-    /// Reads by the reading rules and remembers why the read ended.
-    pub fn read(&mut self, limits: &ReadLimits<'_>) -> Result<ReadOutcome> {
-        let result = self.open_connection().and_then(|conn| conn.read(limits));
-        self.last_read_end = Some(result.as_ref().map_or(ReadEnd::Error, |o| o.end));
+    /// Reads by the reading rules, lending the data in place (see
+    /// [`Connection::read_borrowed`]), and remembers why the read ended.
+    pub fn read_borrowed(&mut self, limits: &ReadLimits<'_>) -> Result<BorrowedRead<'_>> {
+        // Borrows only the connection, so that the last read's end can be recorded beside it.
+        let result = open(&mut self.connection).and_then(|conn| conn.read_borrowed(limits));
+        self.last_read_end = Some(result.as_ref().map_or(ReadEnd::Error, BorrowedRead::end));
         result
     }
 
@@ -118,6 +112,16 @@ impl ClientState {
         self.last_read_end = Some(result.as_ref().map_or(ReadEnd::Error, |o| o.end));
         result
     }
+}
+
+/// The open connection in `connection`, or the error of a call that needs one.
+fn open(connection: &mut Option<Connection>) -> Result<&mut Connection> {
+    connection.as_mut().filter(|c| c.is_open()).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Closed,
+            "the connection is not open (call ОткрытьСоединение / Connect first)",
+        )
+    })
 }
 
 /// `ПолучитьНастройкиTls`: the seed's TLS settings JSON.

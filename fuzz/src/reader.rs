@@ -1,5 +1,5 @@
-//! The reader fuzz check: [`tcplink::ReadBuffer::read_until`] over a source that plays back
-//! fuzzer-chosen chunks, timeouts, interruptions, errors and EOFs.
+//! The reader fuzz check: [`tcplink::ReadBuffer`]'s owned and borrowed reads over a source that
+//! plays back fuzzer-chosen chunks, timeouts, interruptions, errors and EOFs.
 //!
 //! Input layout: byte 0 picks the max size (0-32, 0 = no limit), byte 1 the marker length (0-4),
 //! byte 2 which reads use an alternative max size (bit i for read i mod 8) and byte 3 that size
@@ -233,6 +233,49 @@ fn check_read(
     }
 }
 
+/// One read by one of the three ways to read: 0 owned ([`ReadBuffer::read_until`]), 1 borrowed
+/// and consumed, 2 borrowed, left unconsumed, then borrowed again and consumed. The second read
+/// must start with the first one's data; after a marker or size end it must be the same read,
+/// without touching the source.
+fn read_one(
+    buffer: &mut ReadBuffer,
+    source: &mut Player,
+    limits: &ReadLimits<'_>,
+    way: usize,
+) -> io::Result<ReadOutcome> {
+    if way == 0 {
+        return buffer.read_until(source, limits);
+    }
+    let read = buffer.read_borrowed(source, limits)?;
+    let first = ReadOutcome {
+        data: read.data().to_vec(),
+        end: read.end(),
+    };
+    if way == 1 {
+        read.consume();
+        return Ok(first);
+    }
+    let delivered = source.delivered.len();
+    let again = buffer.read_borrowed(source, limits)?;
+    assert!(
+        again.data().starts_with(&first.data),
+        "an unconsumed read lost bytes"
+    );
+    if matches!(first.end, ReadEnd::Marker | ReadEnd::Size) {
+        assert_eq!(
+            (again.data(), again.end(), source.delivered.len()),
+            (first.data.as_slice(), first.end, delivered),
+            "a decided read came back different or read the source again"
+        );
+    }
+    let out = ReadOutcome {
+        data: again.data().to_vec(),
+        end: again.end(),
+    };
+    again.consume();
+    Ok(out)
+}
+
 /// Runs one fuzz case; panics when a rule is broken.
 pub fn check(data: &[u8]) {
     let Some(case) = parse(data) else { return };
@@ -262,7 +305,7 @@ pub fn check(data: &[u8]) {
         // What was delivered and not yet returned is what is pending before the read.
         let delivered_before = source.delivered.len();
         let was_decided = decided(&source.delivered[received.len()..], &limits);
-        let result = buffer.read_until(&mut source, &limits);
+        let result = read_one(&mut buffer, &mut source, &limits, read % 3);
         let available = &source.delivered[received.len()..];
         if was_decided {
             assert_eq!(

@@ -21,7 +21,7 @@ pub fn run(pki: &Pki, bytes: usize, reps: usize) -> (Vec<Row>, Duration) {
     let mut plain_library = Duration::ZERO;
     for kind in Kind::all() {
         let tls = matches!(kind, Kind::Tls(_)).then(|| pki.server.clone());
-        let port = payload_server(payload.clone(), tls);
+        let port = payload_server(payload.clone(), 1, tls);
         let (mut raw, mut lib) = (Vec::new(), Vec::new());
         for _ in 0..reps {
             let (t, data) = timed(|| raw_read(kind, port, pki));
@@ -54,7 +54,7 @@ pub fn run(pki: &Pki, bytes: usize, reps: usize) -> (Vec<Row>, Duration) {
             ratio >= TARGET,
         ));
     }
-    let port = payload_server(payload, None);
+    let port = payload_server(payload, 1, None);
     let socat: Vec<_> = (0..reps)
         .map(|_| timed(|| run_socat(port)).0)
         .collect::<Vec<_>>();

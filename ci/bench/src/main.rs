@@ -25,14 +25,19 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let pki = pki::Pki::generate();
     if args.get(1).map(String::as_str) == Some(memory::CHILD_FLAG) {
-        memory::child(args[2].parse().unwrap(), args[3].parse().unwrap(), &pki);
+        memory::child(
+            args[2].parse().unwrap(),
+            args[3].parse().unwrap(),
+            memory::Reader::parse(&args[4]),
+            &pki,
+        );
         return;
     }
     let quick = args.iter().any(|a| a == "--quick");
     let (bulk_bytes, sizes, reps, plain_requests, tls_requests) = if quick {
         (16 << 20, vec![4, 8, 16], 3, 200, 50)
     } else {
-        (256 << 20, vec![16, 64, 256], 5, 2000, 300)
+        (256 << 20, vec![16, 64, 256], 7, 2000, 300)
     };
 
     let mut rows = Vec::new();
@@ -46,7 +51,7 @@ fn main() {
     eprintln!("request latency…");
     rows.extend(latency::run(&pki, plain_requests, tls_requests));
     eprintln!("memory…");
-    rows.push(memory::run(bulk_bytes));
+    rows.extend(memory::run(bulk_bytes));
 
     let table = report::markdown(&rows);
     println!("{table}");

@@ -22,7 +22,7 @@ pub fn run(pki: &Pki, sizes_mib: &[usize], reps: usize) -> (Vec<Row>, Vec<Series
         let bytes = mib << 20;
         let mut payload = pattern(bytes - MARKER.len());
         payload.extend_from_slice(MARKER);
-        let port = payload_server(Arc::new(payload), None);
+        let port = payload_server(Arc::new(payload), 1, None);
         let (mut m, mut n) = (Vec::new(), Vec::new());
         for _ in 0..reps {
             let (t, out) = timed(|| library_read(Kind::Plain, port, pki, MARKER));

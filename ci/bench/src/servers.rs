@@ -5,16 +5,21 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::thread;
 
-/// Serves `payload` to every connection (over TLS when `tls` is set), then closes it.
-pub fn payload_server(payload: Arc<Vec<u8>>, tls: Option<Arc<rustls::ServerConfig>>) -> u16 {
+/// Serves `payload` `times` times over to every connection (over TLS when `tls` is set), then
+/// closes it.
+pub fn payload_server(
+    payload: Arc<Vec<u8>>,
+    times: usize,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> u16 {
     serve(move |stream| {
         let _ = stream.set_nodelay(true);
         match &tls {
-            None => send_all(stream, &payload),
+            None => send_all(stream, &payload, times),
             Some(config) => {
                 let conn = rustls::ServerConnection::new(config.clone()).unwrap();
                 let mut tls = rustls::StreamOwned::new(conn, stream);
-                if tls.write_all(&payload).and_then(|_| tls.flush()).is_ok() {
+                if write_times(&mut tls, &payload, times).is_ok() {
                     tls.conn.send_close_notify();
                     let _ = tls.flush();
                 }
@@ -48,11 +53,18 @@ fn answer_line<S: Read + Write>(stream: S) {
     }
 }
 
-fn send_all(mut stream: TcpStream, payload: &[u8]) {
-    if stream.write_all(payload).is_ok() {
+fn send_all(mut stream: TcpStream, payload: &[u8], times: usize) {
+    if write_times(&mut stream, payload, times).is_ok() {
         let _ = stream.shutdown(Shutdown::Write);
     }
     drain(stream);
+}
+
+fn write_times<W: Write>(stream: &mut W, payload: &[u8], times: usize) -> std::io::Result<()> {
+    for _ in 0..times {
+        stream.write_all(payload)?;
+    }
+    stream.flush()
 }
 
 /// Waits for the client to close, so the server never resets a connection with unread data.

@@ -534,6 +534,12 @@ impl AddinObject {
         self.connection.take_errors()
     }
 
+    /// Makes the platform's `AllocMemory` refuse requests above `limit` bytes (`None`: none),
+    /// as a platform out of memory would.
+    pub fn refuse_blocks_above(&self, limit: Option<usize>) {
+        self.memory.refuse_above(limit);
+    }
+
     /// The memory statistics so far.
     pub fn memory(&self) -> MemoryReport {
         self.memory.report()

@@ -43,6 +43,8 @@ struct Ledger {
     frees: usize,
     bad_frees: Vec<usize>,
     largest: usize,
+    /// Requests above this size are refused, as by a platform out of memory.
+    refuse_above: Option<usize>,
 }
 
 #[repr(C)]
@@ -78,15 +80,17 @@ unsafe extern "system" fn alloc_memory(
         return false;
     }
     let size = size as usize;
-    let Ok(layout) = Layout::from_size_align(size.max(1), ALIGN) else {
-        return false;
+    let mut ledger = (*this).ledger.lock().unwrap_or_else(|p| p.into_inner());
+    let refused = ledger.refuse_above.is_some_and(|limit| size > limit);
+    let layout = Layout::from_size_align(size.max(1), ALIGN);
+    let ptr = match layout {
+        Ok(layout) if !refused => alloc(layout),
+        _ => std::ptr::null_mut(),
     };
-    let ptr = alloc(layout);
     if ptr.is_null() {
         *out = std::ptr::null_mut();
         return false;
     }
-    let mut ledger = (*this).ledger.lock().unwrap_or_else(|p| p.into_inner());
     ledger.live.insert(ptr as usize, size.max(1));
     ledger.allocations += 1;
     ledger.largest = ledger.largest.max(size);
@@ -132,6 +136,14 @@ impl HostMemory {
     pub fn free(&self, block: &mut *mut c_void) {
         // SAFETY: the same call the add-in makes through the interface table.
         unsafe { (self.vtable.free_memory)(self as *const HostMemory as *mut HostMemory, block) }
+    }
+
+    /// Refuses `AllocMemory` requests above `limit` bytes from now on (`None`: none).
+    pub fn refuse_above(&self, limit: Option<usize>) {
+        self.ledger
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .refuse_above = limit;
     }
 
     /// The statistics so far.

@@ -278,3 +278,68 @@ fn very_large_binary_data_goes_both_ways() {
     assert!(obj.memory().largest >= SIZE);
     finish(obj);
 }
+
+#[test]
+fn data_the_platform_could_not_take_stays_buffered() {
+    let data: Vec<u8> = (0..3 << 20).map(|i| (i % 253) as u8).collect();
+    let source = send_and_close(data.clone());
+    let obj = client();
+    call(&obj, "Connect", &[s(&source.to_string())]);
+    let read_all = [Value::I4(0), s(""), Value::I4(10_000)];
+    obj.refuse_blocks_above(Some(1 << 20));
+    assert_eq!(call(&obj, "ReadBinaryData", &read_all), blob(b""));
+    assert!(
+        error_message(&obj).contains("could not allocate"),
+        "{}",
+        error_message(&obj)
+    );
+    // The bytes are still there: in parts that fit, or whole once the platform has memory.
+    let part = call(
+        &obj,
+        "ReadBinaryData",
+        &[Value::I4(1 << 20), s(""), Value::I4(10_000)],
+    );
+    assert!(part.as_blob() == &data[..1 << 20], "the first part differs");
+    obj.refuse_blocks_above(None);
+    let rest = call(&obj, "ReadBinaryData", &read_all);
+    assert!(rest.as_blob() == &data[1 << 20..], "the rest differs");
+    assert_eq!(read_end(&obj), s("eof"));
+    finish(obj);
+}
+
+#[test]
+fn a_read_called_as_a_procedure_consumes_its_data() {
+    let source = send_and_close(b"skip\nkeep\n".to_vec());
+    let obj = client();
+    call(&obj, "Connect", &[s(&source.to_string())]);
+    assert_eq!(
+        obj.call_proc("ReadBinaryData", &[Value::I4(0), s("\n")]),
+        Ok(true)
+    );
+    assert_eq!(call(&obj, "ReadLine", &[]), s("keep\n"));
+    finish(obj);
+}
+
+#[test]
+fn repeated_large_reads_on_one_connection_return_every_byte_in_order() {
+    const PART: usize = 8 << 20;
+    let data: Vec<u8> = (0..5 * PART).map(|i| (i % 249) as u8).collect();
+    let source = send_and_close(data.clone());
+    let obj = client();
+    call(&obj, "Connect", &[s(&source.to_string())]);
+    for (i, expected) in data.chunks(PART).enumerate() {
+        let part = call(
+            &obj,
+            "ReadBinaryData",
+            &[Value::I4(PART as i32), s(""), Value::I4(10_000)],
+        );
+        assert!(part.as_blob() == expected, "part {i} differs");
+        assert_eq!(read_end(&obj), s("size"));
+    }
+    let memory = obj.memory();
+    assert_eq!(
+        memory.largest, PART,
+        "one block per read, of the read's size"
+    );
+    finish(obj);
+}
