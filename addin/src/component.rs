@@ -82,13 +82,7 @@ fn write(value: Value, out: &mut Variant) -> Result<()> {
     match value {
         Value::Bool(b) => out.set_bool(b),
         Value::Number(n) => out.set_i32(n),
-        Value::Text(text) => {
-            let units: Vec<u16> = text.encode_utf16().collect();
-            let bytes = units.len().saturating_mul(2);
-            check_size(bytes)?;
-            out.set_str1c(units.as_slice())
-                .map_err(|_| no_memory(bytes))?;
-        }
+        Value::Text(text) => write_text(&text, out)?,
         Value::Binary(data) => write_blob(&data, out)?,
         Value::Received(read) => {
             // Consumed only once it is in platform memory; on failure its bytes stay buffered,
@@ -96,8 +90,21 @@ fn write(value: Value, out: &mut Variant) -> Result<()> {
             write_blob(read.data(), out)?;
             read.consume();
         }
+        Value::ReceivedText(text, read) => {
+            write_text(&text, out)?;
+            read.consume();
+        }
     }
     Ok(())
+}
+
+/// Writes `text` into a platform string (UTF-16).
+fn write_text(text: &str, out: &mut Variant) -> Result<()> {
+    let units: Vec<u16> = text.encode_utf16().collect();
+    let bytes = units.len().saturating_mul(2);
+    check_size(bytes)?;
+    out.set_str1c(units.as_slice())
+        .map_err(|_| no_memory(bytes))
 }
 
 /// Copies `data` into a platform block: the one copy a binary result takes.

@@ -24,13 +24,16 @@ pub enum Value<'a> {
     /// ДвоичныеДанные still in the connection's read buffer: copied straight into platform
     /// memory, and consumed only once that succeeded.
     Received(BorrowedRead<'a>),
+    /// A Строка decoded from a read still in the connection's read buffer, which is consumed only
+    /// once the platform has taken the string.
+    ReceivedText(String, BorrowedRead<'a>),
 }
 
 impl Value<'_> {
     /// Drops a result that was called for as a procedure: received data is consumed all the
     /// same, as a function call would have returned it.
     pub fn discard(self) {
-        if let Value::Received(read) = self {
+        if let Value::Received(read) | Value::ReceivedText(_, read) = self {
             read.consume();
         }
     }
@@ -171,9 +174,7 @@ pub static METHODS: [MethodSpec; 10] = [
                 idle_timeout: a.timeout(2)?,
             };
             let read = s.read_borrowed(&limits)?;
-            let text = encoding.decode(read.data());
-            read.consume();
-            Ok(Value::Text(text))
+            Ok(Value::ReceivedText(encoding.decode(read.data()), read))
         },
     },
     MethodSpec {

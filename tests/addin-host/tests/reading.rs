@@ -343,3 +343,19 @@ fn repeated_large_reads_on_one_connection_return_every_byte_in_order() {
     );
     finish(obj);
 }
+
+#[test]
+fn a_line_the_platform_could_not_take_stays_buffered() {
+    let source = send_and_close("строка\nnext\n".as_bytes().to_vec());
+    let obj = client();
+    call(&obj, "Connect", &[s(&source.to_string())]);
+    // Every argument given: the platform's defaults would need memory too.
+    let line = [s("UTF-8"), s("\n"), Value::I4(5000)];
+    obj.refuse_blocks_above(Some(4));
+    assert_eq!(call(&obj, "ReadLine", &line), s(""));
+    obj.refuse_blocks_above(None);
+    assert!(error_message(&obj).contains("could not allocate"));
+    assert_eq!(call(&obj, "ReadLine", &line), s("строка\n"));
+    assert_eq!(call(&obj, "ReadLine", &line), s("next\n"));
+    finish(obj);
+}
