@@ -72,14 +72,14 @@ pub fn spawn_peer(program: &str, args: impl Fn(u16) -> Vec<String>) -> Peer {
     panic!("{program} kept failing to listen on a free port");
 }
 
-/// Whether `peer` listens on its port: the port answers and the process is still running a
-/// moment later (so the answer did not come from another test's listener).
+/// Whether `peer` listens on its port: the kernel lists a listening socket on that port that is
+/// one of the peer's own file descriptors. No probe connection is made (it could reach another
+/// test's listener, connect to itself, or use up a one-connection server).
 fn wait_until_listening(peer: &mut Peer) -> bool {
     let start = Instant::now();
     loop {
-        if TcpStream::connect(("127.0.0.1", peer.port)).is_ok() {
-            thread::sleep(Duration::from_millis(30));
-            return peer.child.try_wait().ok().flatten().is_none();
+        if owns_listener(peer.child.id(), peer.port) {
+            return true;
         }
         if peer.child.try_wait().ok().flatten().is_some() {
             return false;
@@ -92,6 +92,53 @@ fn wait_until_listening(peer: &mut Peer) -> bool {
         );
         thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Whether process `pid` or one of its descendants (servers that fork workers) holds a socket
+/// listening on `port` (IPv4), from `/proc`.
+fn owns_listener(pid: u32, port: u16) -> bool {
+    let sockets: Vec<String> = family(pid)
+        .iter()
+        .filter_map(|pid| std::fs::read_dir(format!("/proc/{pid}/fd")).ok())
+        .flatten()
+        .flatten()
+        .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+        .filter_map(|target| {
+            let target = target.to_string_lossy();
+            let inode = target.strip_prefix("socket:[")?.strip_suffix(']')?;
+            Some(inode.to_string())
+        })
+        .collect();
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    let listening_on = format!(":{port:04X}");
+    // Columns: sl, local_address, rem_address, st (0A: LISTEN), ..., inode (the tenth).
+    table.lines().skip(1).any(|line| {
+        let columns: Vec<&str> = line.split_whitespace().collect();
+        columns.len() > 9
+            && columns[1].ends_with(&listening_on)
+            && columns[3] == "0A"
+            && sockets.iter().any(|inode| inode == columns[9])
+    })
+}
+
+/// `pid` and its descendants, from `/proc/<pid>/task/<tid>/children`.
+fn family(pid: u32) -> Vec<u32> {
+    let mut all = vec![pid];
+    let mut next = 0;
+    while next < all.len() {
+        let tasks = std::fs::read_dir(format!("/proc/{}/task", all[next]));
+        for task in tasks.into_iter().flatten().flatten() {
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            all.extend(
+                children
+                    .split_whitespace()
+                    .filter_map(|c| c.parse::<u32>().ok()),
+            );
+        }
+        next += 1;
+    }
+    all
 }
 
 fn strings(args: &[&str]) -> Vec<String> {
