@@ -1,11 +1,12 @@
 //! Request latency: ProcessRequest (connect, send a line, read a line, close) against a raw
-//! socket doing the same steps, and the TLS cost per backend.
+//! socket doing the same steps, and per TLS backend the cost of a full handshake (a server that
+//! does not resume sessions) and of a resumed one (a server that does), measured interleaved.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use tcplink::{process_request, Request};
+use tcplink::{process_request, ConnectOptions, Connection, Request};
 
 use crate::clients::{endpoint, Kind};
 use crate::pki::Pki;
@@ -37,26 +38,46 @@ pub fn run(pki: &Pki, plain_requests: usize, tls_requests: usize) -> Vec<Row> {
         "<= 1.30",
         ratio <= 1.30,
     )];
-    let tls_port = line_server(Some(pki.server.clone()));
+    let resuming = line_server(Some(pki.server.clone()));
+    let full = line_server(Some(pki.server_without_resumption()));
     for kind in Kind::all().into_iter().filter(|k| *k != Kind::Plain) {
-        let mut samples: Vec<Duration> = (0..tls_requests)
-            .map(|_| timed(|| library_request(kind, tls_port, pki)).0)
-            .collect();
-        let med = median(&mut samples);
+        let (mut fresh, mut again) = (Vec::new(), Vec::new());
+        for _ in 0..tls_requests {
+            fresh.push(timed(|| library_request(kind, full, pki)).0);
+            again.push(timed(|| library_request(kind, resuming, pki)).0);
+        }
+        let resumes = resumed(kind, resuming, pki);
+        let (fresh_med, again_med) = (median(&mut fresh), median(&mut again));
         rows.push(Row::info(
             format!(
-                "ProcessRequest TLS {}, {tls_requests} requests",
+                "ProcessRequest TLS {}, {tls_requests} requests: full handshake; with a resuming server",
                 kind.name()
             ),
             format!(
-                "median {} / p99 {}; handshake cost ~{}",
-                us(med),
-                us(percentile(&mut samples, 99.0)),
-                us(med.saturating_sub(lib_med))
+                "median {} / p99 {}, handshake ~{}; median {} / p99 {}, {}",
+                us(fresh_med),
+                us(percentile(&mut fresh, 99.0)),
+                us(fresh_med.saturating_sub(lib_med)),
+                us(again_med),
+                us(percentile(&mut again, 99.0)),
+                match resumes {
+                    Some(true) => format!(
+                        "resumed handshake ~{}",
+                        us(again_med.saturating_sub(lib_med))
+                    ),
+                    Some(false) => "the backend does not resume".to_string(),
+                    None => "the backend does not say whether it resumed".to_string(),
+                }
             ),
         ));
     }
     rows
+}
+
+/// Whether a connection of `kind` to `port`, after the requests, resumed its TLS session.
+fn resumed(kind: Kind, port: u16, pki: &Pki) -> Option<bool> {
+    let conn = Connection::open(&endpoint(kind, port, pki), &ConnectOptions::default()).unwrap();
+    conn.tls_info().and_then(|info| info.resumed)
 }
 
 fn library_request(kind: Kind, port: u16, pki: &Pki) {

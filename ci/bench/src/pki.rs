@@ -13,8 +13,18 @@ pub struct Pki {
     pub ca_path: PathBuf,
     /// The CA certificate, PEM.
     pub ca_pem: String,
-    /// The server's TLS configuration.
+    /// The server's TLS configuration (it offers session resumption, as rustls does by default).
     pub server: Arc<rustls::ServerConfig>,
+}
+
+impl Pki {
+    /// The server's TLS configuration without session resumption: every handshake is a full one.
+    pub fn server_without_resumption(&self) -> Arc<rustls::ServerConfig> {
+        let mut config = (*self.server).clone();
+        config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+        config.send_tls13_tickets = 0;
+        Arc::new(config)
+    }
 }
 
 impl Pki {
