@@ -4,6 +4,11 @@
 //! timeout and a write-all timeout are all the same mechanism: before each system call the socket
 //! timeout is set to the time left until the deadline, and a call made after it has passed fails
 //! at once with [`io::ErrorKind::TimedOut`].
+//!
+//! Except reads on Windows: Winsock documents a connection as "in an indeterminate state" once a
+//! blocking receive has timed out through the socket timeout, and an idle timeout must leave the
+//! connection usable with no byte lost. There a read waits with `WSAPoll` until the socket has
+//! something to receive (data, EOF or an error) or the deadline passes, and only then receives.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
@@ -18,6 +23,7 @@ pub struct TimedSocket {
     stream: TcpStream,
     read_deadline: Deadline,
     write_deadline: Deadline,
+    #[cfg(not(windows))]
     read_timeout: AppliedTimeout,
     write_timeout: AppliedTimeout,
 }
@@ -49,6 +55,7 @@ impl TimedSocket {
             stream,
             read_deadline: Deadline::NONE,
             write_deadline: Deadline::NONE,
+            #[cfg(not(windows))]
             read_timeout: AppliedTimeout::default(),
             write_timeout: AppliedTimeout::default(),
         }
@@ -125,6 +132,7 @@ fn bounded_call(
 }
 
 impl Read for TimedSocket {
+    #[cfg(not(windows))]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let stream = &self.stream;
         bounded_call(
@@ -133,6 +141,40 @@ impl Read for TimedSocket {
             |t| stream.set_read_timeout(t),
             || (&*stream).read(buf),
         )
+    }
+
+    #[cfg(windows)]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        wait_readable(&self.stream, self.read_deadline)?;
+        (&self.stream).read(buf)
+    }
+}
+
+/// Waits until `stream` has something to receive (data, EOF or an error) or `deadline` passes,
+/// with `WSAPoll`: the socket timeout is never used for reads on Windows (see the module docs).
+#[cfg(windows)]
+fn wait_readable(stream: &TcpStream, deadline: Deadline) -> io::Result<()> {
+    use std::os::windows::io::AsRawSocket;
+    use windows_sys::Win32::Networking::WinSock::{WSAPoll, POLLRDNORM, WSAPOLLFD};
+
+    loop {
+        // Whole milliseconds, rounded up so that a wait never ends before the deadline.
+        let wait_ms = timeout_for(deadline)?.map_or(-1, |left| {
+            i32::try_from(left.as_nanos().div_ceil(1_000_000)).unwrap_or(i32::MAX)
+        });
+        let mut socket = WSAPOLLFD {
+            fd: stream.as_raw_socket() as usize,
+            events: POLLRDNORM,
+            revents: 0,
+        };
+        // SAFETY: one valid WSAPOLLFD naming a socket `stream` owns, for the duration of the call.
+        match unsafe { WSAPoll(&mut socket, 1, wait_ms) } {
+            // Readable, closed or failed: the receive that follows says which.
+            ready if ready > 0 => return Ok(()),
+            // Timed out: the next turn returns TimedOut once the deadline has passed.
+            0 => {}
+            _ => return Err(io::Error::last_os_error()),
+        }
     }
 }
 

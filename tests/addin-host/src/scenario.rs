@@ -113,8 +113,25 @@ fn plain_round_trip(obj: &AddinObject, out: &mut Outcome) {
         end == Ok(Value::str("timeout")),
         end,
     );
+    still_usable_after_a_timeout(obj, "plain", out);
     let closed = call(obj, "ЗакрытьСоединение", &[]);
     out.check("close", closed == Ok(Value::Bool(true)), closed);
+}
+
+/// After a read that ended on its idle timeout, the connection still sends and receives, with
+/// no byte lost (Winsock calls a connection whose receive timed out "indeterminate").
+fn still_usable_after_a_timeout(obj: &AddinObject, kind: &str, out: &mut Outcome) {
+    let sent = call(obj, "SendLine", &[Value::str("again\n")]);
+    let line = call(
+        obj,
+        "ReadLine",
+        &[Value::str("UTF-8"), Value::str("\n"), Value::I4(5000)],
+    );
+    out.check(
+        &format!("the {kind} connection works after an idle timeout"),
+        sent == Ok(Value::Bool(true)) && line == Ok(Value::str("again\n")),
+        (sent, line),
+    );
 }
 
 /// Connect with TLS (accepting the self-signed certificate), check `TlsInfo`, echo binary data
@@ -163,6 +180,17 @@ fn tls_round_trip(obj: &AddinObject, tls_backend: Option<&str>, out: &mut Outcom
         read == Ok(Value::Blob(b"\x00tls\xff\r\n".to_vec())),
         read,
     );
+    let rest = call(
+        obj,
+        "ReadBinaryData",
+        &[Value::I4(0), Value::str(""), Value::I4(300)],
+    );
+    out.check(
+        "the TLS leftover comes next, up to the timeout",
+        rest == Ok(Value::Blob(b"after".to_vec())),
+        rest,
+    );
+    still_usable_after_a_timeout(obj, "TLS", out);
     let closed = call(obj, "Close", &[]);
     out.check(
         "close the TLS connection",
