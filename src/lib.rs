@@ -10,7 +10,9 @@
 //!   proxy handshake, TLS handshake) under one [`Deadline`].
 //! - [`Connection`] adds the generic reader ([`ReadBuffer`]): a read ends on the marker, the size
 //!   limit, an idle timeout, EOF or an error, and bytes after the marker or past the size limit
-//!   are kept for the next read.
+//!   are kept for the next read. [`Connection::read`] returns the data owned;
+//!   [`Connection::read_borrowed`] lends it in place ([`BorrowedRead`]) for a caller that copies
+//!   it elsewhere anyway.
 //! - Every failure is an [`Error`] with a stable [`ErrorKind`].
 //!
 //! ```no_run
