@@ -18,16 +18,6 @@ pub struct Pki {
 }
 
 impl Pki {
-    /// The server's TLS configuration without session resumption: every handshake is a full one.
-    pub fn server_without_resumption(&self) -> Arc<rustls::ServerConfig> {
-        let mut config = (*self.server).clone();
-        config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
-        config.send_tls13_tickets = 0;
-        Arc::new(config)
-    }
-}
-
-impl Pki {
     /// Generates the certificates.
     pub fn generate() -> Pki {
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -63,5 +53,13 @@ impl Pki {
             ca_pem: ca.pem(),
             server: Arc::new(server),
         }
+    }
+
+    /// The server's TLS configuration without session resumption: every handshake is a full one.
+    pub fn server_without_resumption(&self) -> Arc<rustls::ServerConfig> {
+        let mut config = (*self.server).clone();
+        config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+        config.send_tls13_tickets = 0;
+        Arc::new(config)
     }
 }
