@@ -1,4 +1,5 @@
-//! Running the test host's smoke scenario against a library taken out of a package, on the
+//! Running the test host's scenarios (smoke, bad input, 1000 objects created, used and
+//! destroyed; each as 1C and as OneScript) against a library taken out of a package, on the
 //! library's own platform: natively for Linux (the i686 host is a 32-bit Linux program), under
 //! Wine for Windows, with the `bcryptprimitives.dll` shim from `ci/wine/setup` beside the host.
 
@@ -42,8 +43,9 @@ fn wine_path(path: &Path) -> String {
     format!("Z:{}", path.display()).replace('/', "\\")
 }
 
-/// Runs `host` (built for `platform`) on `library`, expecting `tls_backend` in `TlsInfo`.
-pub fn smoke(
+/// Runs `host` (built for `platform`) on `library` in every host profile, expecting
+/// `tls_backend` in `TlsInfo`.
+pub fn scenarios(
     platform: &Platform,
     host: &Path,
     library: &Path,

@@ -2,7 +2,8 @@
 //! (see [`matrix`]), each with MANIFEST.XML, a library per platform and the BSL modules; checks
 //! that no library loads OpenSSL (or, on Windows, a MinGW runtime DLL) and that every library
 //! MANIFEST.XML lists is in the zip. With `--test`, takes every library out of every zip and
-//! runs the test host's smoke scenario (plain TCP and TLS) on it on its own platform.
+//! runs the test host's scenarios on it on its own platform, as 1C and as OneScript: smoke
+//! (plain TCP and TLS), bad input, and 1000 objects created, used and destroyed.
 //!
 //! Needs the cross toolchains and Wine that `ci/wine/setup` installs.
 
@@ -54,7 +55,7 @@ fn make(workspace: &Path, package: &Package) -> Result<PathBuf, String> {
     Ok(zip)
 }
 
-/// Runs the smoke scenario on every library of every zip, each on its platform.
+/// Runs the test host's scenarios on every library of every zip, each on its platform.
 fn test(workspace: &Path, zips: &[(Package, PathBuf)]) -> Result<(), String> {
     let hosts = build::hosts(workspace)?;
     let target_dir = build::target_dir(workspace);
@@ -70,7 +71,7 @@ fn test(workspace: &Path, zips: &[(Package, PathBuf)]) -> Result<(), String> {
             archive::extract(zip, platform.zip_name, &library)?;
             println!("--- {} on {}", package.zip_file(), platform.triple);
             let backend = package.tls_backend(platform);
-            if let Err(e) = host_run::smoke(platform, host, &library, backend, &wine) {
+            if let Err(e) = host_run::scenarios(platform, host, &library, backend, &wine) {
                 failed.push(format!("{} {}: {e}", package.name, platform.triple));
             }
         }

@@ -3,7 +3,12 @@
 //!
 //! An object (`IComponentBase`) starts with four interface-table pointers: IInitDoneBase,
 //! ILanguageExtenderBase, LocaleBase, UserLanguageBase. A method of one interface is called
-//! with `this` = the address of that interface's pointer inside the object.
+//! with `this` = the address of that interface's pointer inside the object. Each table starts
+//! with the destructor slots ([`DestructorSlots`]), which a host that owns an
+//! `IComponentBase*` calls for C++ `delete`.
+//!
+//! How objects are created, destroyed, and how their results are read follows a
+//! [`HostProfile`].
 
 use std::ffi::{c_int, c_long, c_void};
 use std::fmt;
@@ -13,6 +18,7 @@ use std::sync::Mutex;
 use libloading::Library;
 
 use crate::platform::{read_wstr, HostConnection, HostMemory, MemoryReport, ReportedError};
+use crate::profile::HostProfile;
 use crate::variant::{
     ParamBlock, StrData, TVariant, Value, VTYPE_BLOB, VTYPE_BOOL, VTYPE_EMPTY, VTYPE_I4,
     VTYPE_PWSTR, VTYPE_R8, VTYPE_TM,
@@ -20,47 +26,84 @@ use crate::variant::{
 
 type This = *mut c_void;
 
+/// The destructor slots at the start of every interface table, as the C++ compiler that built
+/// the host lays them out and calls them.
+///
+/// Itanium C++ ABI (Linux): the complete-object destructor (destroys, keeps the memory), then
+/// the deleting destructor (destroys and frees), which `delete p` calls. MSVC (Windows): one
+/// slot, the scalar deleting destructor `void* (unsigned flags)`, which `delete p` calls with
+/// flags 1; it is `__thiscall` on x86 (this in ECX), unlike the interface methods.
+#[repr(C)]
+struct DestructorSlots {
+    #[cfg(not(windows))]
+    complete: unsafe extern "C" fn(This),
+    #[cfg(not(windows))]
+    deleting: unsafe extern "C" fn(This),
+    #[cfg(all(windows, target_arch = "x86"))]
+    scalar_deleting: unsafe extern "thiscall" fn(This, u32) -> *mut c_void,
+    #[cfg(all(windows, not(target_arch = "x86")))]
+    scalar_deleting: unsafe extern "C" fn(This, u32) -> *mut c_void,
+}
+
+impl DestructorSlots {
+    /// `delete p`: destroys and frees.
+    unsafe fn delete(&self, this: This) {
+        #[cfg(not(windows))]
+        (self.deleting)(this);
+        #[cfg(windows)]
+        (self.scalar_deleting)(this, 1);
+    }
+
+    /// `p->~T()`: destroys and keeps the memory.
+    unsafe fn destroy_in_place(&self, this: This) {
+        #[cfg(not(windows))]
+        (self.complete)(this);
+        #[cfg(windows)]
+        (self.scalar_deleting)(this, 0);
+    }
+}
+
 #[repr(C)]
 struct InitDoneVTable {
-    dtor: usize,
-    #[cfg(not(windows))]
-    dtor2: usize,
-    init: unsafe extern "system" fn(This, *mut c_void) -> bool,
-    set_mem_manager: unsafe extern "system" fn(This, *mut c_void) -> bool,
+    dtor: DestructorSlots,
+    init: unsafe extern "system" fn(This, *mut c_void) -> u32,
+    set_mem_manager: unsafe extern "system" fn(This, *mut c_void) -> u32,
     get_info: unsafe extern "system" fn(This) -> c_long,
     done: unsafe extern "system" fn(This),
 }
 
 #[repr(C)]
 struct LanguageExtenderVTable {
-    dtor: usize,
-    #[cfg(not(windows))]
-    dtor2: usize,
-    register_extension_as: unsafe extern "system" fn(This, *mut *mut u16) -> bool,
+    dtor: DestructorSlots,
+    register_extension_as: unsafe extern "system" fn(This, *mut *mut u16) -> u32,
     get_n_props: unsafe extern "system" fn(This) -> c_long,
     find_prop: unsafe extern "system" fn(This, *const u16) -> c_long,
     get_prop_name: unsafe extern "system" fn(This, c_long, c_long) -> *const u16,
-    get_prop_val: unsafe extern "system" fn(This, c_long, *mut TVariant) -> bool,
-    set_prop_val: unsafe extern "system" fn(This, c_long, *mut TVariant) -> bool,
-    is_prop_readable: unsafe extern "system" fn(This, c_long) -> bool,
-    is_prop_writable: unsafe extern "system" fn(This, c_long) -> bool,
+    get_prop_val: unsafe extern "system" fn(This, c_long, *mut TVariant) -> u32,
+    set_prop_val: unsafe extern "system" fn(This, c_long, *mut TVariant) -> u32,
+    is_prop_readable: unsafe extern "system" fn(This, c_long) -> u32,
+    is_prop_writable: unsafe extern "system" fn(This, c_long) -> u32,
     get_n_methods: unsafe extern "system" fn(This) -> c_long,
     find_method: unsafe extern "system" fn(This, *const u16) -> c_long,
     get_method_name: unsafe extern "system" fn(This, c_long, c_long) -> *const u16,
     get_n_params: unsafe extern "system" fn(This, c_long) -> c_long,
-    get_param_def_value: unsafe extern "system" fn(This, c_long, c_long, *mut TVariant) -> bool,
-    has_ret_val: unsafe extern "system" fn(This, c_long) -> bool,
-    call_as_proc: unsafe extern "system" fn(This, c_long, *mut TVariant, c_long) -> bool,
+    get_param_def_value: unsafe extern "system" fn(This, c_long, c_long, *mut TVariant) -> u32,
+    has_ret_val: unsafe extern "system" fn(This, c_long) -> u32,
+    call_as_proc: unsafe extern "system" fn(This, c_long, *mut TVariant, c_long) -> u32,
     call_as_func:
-        unsafe extern "system" fn(This, c_long, *mut TVariant, *mut TVariant, c_long) -> bool,
+        unsafe extern "system" fn(This, c_long, *mut TVariant, *mut TVariant, c_long) -> u32,
 }
 
 #[repr(C)]
 struct LocaleVTable {
-    dtor: usize,
-    #[cfg(not(windows))]
-    dtor2: usize,
+    dtor: DestructorSlots,
     set_locale: unsafe extern "system" fn(This, *const u16),
+}
+
+/// What the destructor slots of every table have in common: the slots.
+#[repr(C)]
+struct AnyVTable {
+    dtor: DestructorSlots,
 }
 
 type GetClassObjectFn = unsafe extern "C" fn(*const u16, *mut *mut c_void) -> c_long;
@@ -162,9 +205,15 @@ impl AddinLibrary {
         unsafe { (self.set_platform_capabilities)(capabilities) }
     }
 
-    /// Creates an object of `class` and initialises it as the platform does: `Init` with the
-    /// host's `IAddInDefBase`, `setMemManager`, `GetInfo`, `RegisterExtensionAs`, `SetLocale`.
+    /// Creates an object of `class` as 1C does (see [`AddinLibrary::create_as`]).
     pub fn create(&self, class: &str) -> Result<AddinObject, HostError> {
+        self.create_as(class, HostProfile::OneC)
+    }
+
+    /// Creates an object of `class` and initialises it as `profile`'s host does. 1C: `Init`
+    /// with the host's `IAddInDefBase`, `setMemManager`, `GetInfo`, `RegisterExtensionAs`,
+    /// `SetLocale`. OneScript: `setMemManager`, then `Init`, and nothing else.
+    pub fn create_as(&self, class: &str, profile: HostProfile) -> Result<AddinObject, HostError> {
         let name: Vec<u16> = class.encode_utf16().chain([0]).collect();
         let mut object: *mut c_void = std::ptr::null_mut();
         // SAFETY: the export's contract.
@@ -176,25 +225,27 @@ impl AddinLibrary {
         }
         let mut obj = AddinObject {
             object,
-            memory: HostMemory::new(),
+            profile,
+            memory: HostMemory::new(profile.uses_c_heap()),
             connection: HostConnection::new(),
             destroy_object: self.destroy_object,
             info: 0,
             extension_name: String::new(),
             destroyed: false,
         };
+        if profile == HostProfile::OneScript {
+            obj.set_mem_manager()?;
+            obj.init()?;
+            return Ok(obj);
+        }
+        obj.init()?;
+        obj.set_mem_manager()?;
         // SAFETY: the object was just created; the interfaces live in `obj`.
         unsafe {
-            let init_done = obj.init_done();
-            if !(init_done.init)(obj.this(0), obj.connection.as_interface()) {
-                return Err(HostError::Create("Init returned false".into()));
-            }
-            if !(init_done.set_mem_manager)(obj.this(0), obj.memory.as_interface()) {
-                return Err(HostError::Create("setMemManager returned false".into()));
-            }
-            obj.info = (init_done.get_info)(obj.this(0)) as i64;
+            obj.info = (obj.init_done().get_info)(obj.this(0)) as i64;
             let mut ext: *mut u16 = std::ptr::null_mut();
-            if !(obj.lang().register_extension_as)(obj.this(1), &mut ext) {
+            let registered = (obj.lang().register_extension_as)(obj.this(1), &mut ext);
+            if !obj.read_bool(registered, "RegisterExtensionAs") {
                 return Err(HostError::Create(
                     "RegisterExtensionAs returned false".into(),
                 ));
@@ -218,6 +269,7 @@ pub struct Returned {
 /// One add-in object, with the host-side memory manager and connection it was given.
 pub struct AddinObject {
     object: *mut c_void,
+    profile: HostProfile,
     memory: Box<HostMemory>,
     connection: Box<HostConnection>,
     destroy_object: DestroyObjectFn,
@@ -247,6 +299,35 @@ impl AddinObject {
         self.table(1)
     }
 
+    /// The host this object is driven as.
+    pub fn profile(&self) -> HostProfile {
+        self.profile
+    }
+
+    /// Reads a bool result as this object's host does.
+    fn read_bool(&self, raw: u32, function: &str) -> bool {
+        self.profile.read_bool(raw, function)
+    }
+
+    fn init(&self) -> Result<(), HostError> {
+        // SAFETY: interface call on a live object; the connection lives as long as `self`.
+        let raw = unsafe { (self.init_done().init)(self.this(0), self.connection.as_interface()) };
+        if !self.read_bool(raw, "Init") {
+            return Err(HostError::Create("Init returned false".into()));
+        }
+        Ok(())
+    }
+
+    fn set_mem_manager(&self) -> Result<(), HostError> {
+        // SAFETY: interface call on a live object; the memory manager lives as long as `self`.
+        let raw =
+            unsafe { (self.init_done().set_mem_manager)(self.this(0), self.memory.as_interface()) };
+        if !self.read_bool(raw, "setMemManager") {
+            return Err(HostError::Create("setMemManager returned false".into()));
+        }
+        Ok(())
+    }
+
     /// Reads a string the add-in allocated and frees it through the memory manager.
     unsafe fn take_wstr(&self, ptr: *const u16) -> Option<String> {
         let text = read_wstr(ptr)?;
@@ -256,7 +337,12 @@ impl AddinObject {
     }
 
     /// Converts a result variant to a [`Value`], freeing its memory as the platform does.
+    ///
+    /// # Panics
+    /// Under OneScript, for a string or blob with a null pointer (OneScript aborts on one);
+    /// under any host, for a null pointer with a non-zero length.
     fn take_value(&self, v: &mut TVariant) -> Value {
+        let onescript = self.profile == HostProfile::OneScript;
         // SAFETY: the tag says which union member the add-in wrote.
         unsafe {
             match v.vt {
@@ -264,9 +350,20 @@ impl AddinObject {
                 VTYPE_BOOL => Value::Bool(v.data.b),
                 VTYPE_I4 => Value::I4(v.data.i32),
                 VTYPE_R8 => Value::R8(v.data.f64),
+                // OneScript knows only I4 and R8 numbers, and no dates coming back.
+                VTYPE_TM if onescript => Value::Empty,
                 VTYPE_TM => Value::Date,
                 VTYPE_PWSTR | VTYPE_BLOB => {
                     let StrData { ptr, len } = v.data.str;
+                    assert!(
+                        !(onescript && ptr.is_null()),
+                        "a {} result with a null pointer: OneScript aborts the process",
+                        if v.vt == VTYPE_PWSTR {
+                            "string"
+                        } else {
+                            "binary"
+                        }
+                    );
                     let value = if ptr.is_null() {
                         assert_eq!(len, 0, "a null pointer with a non-zero length");
                         if v.vt == VTYPE_PWSTR {
@@ -289,6 +386,7 @@ impl AddinObject {
                     v.data.str.ptr = block;
                     value
                 }
+                _ if onescript => Value::Empty,
                 other => Value::Other(other),
             }
         }
@@ -330,7 +428,7 @@ impl AddinObject {
     pub fn param_default(&self, method: usize, param: usize) -> Option<Value> {
         let mut v = TVariant::empty();
         // SAFETY: interface call on a live object.
-        let ok = unsafe {
+        let raw = unsafe {
             (self.lang().get_param_def_value)(
                 self.this(1),
                 method as c_long,
@@ -338,6 +436,7 @@ impl AddinObject {
                 &mut v,
             )
         };
+        let ok = self.read_bool(raw, "GetParamDefValue");
         let value = self.take_value(&mut v);
         ok.then_some(value)
     }
@@ -345,7 +444,8 @@ impl AddinObject {
     /// `HasRetVal`.
     pub fn has_ret_val(&self, method: usize) -> bool {
         // SAFETY: interface call on a live object.
-        unsafe { (self.lang().has_ret_val)(self.this(1), method as c_long) }
+        let raw = unsafe { (self.lang().has_ret_val)(self.this(1), method as c_long) };
+        self.read_bool(raw, "HasRetVal")
     }
 
     fn method(&self, name: &str) -> Result<usize, HostError> {
@@ -390,24 +490,29 @@ impl AddinObject {
         let all = self.complete(name, num, args)?;
         let mut block = ParamBlock::new(&all);
         // SAFETY: interface call on a live object with a valid parameter array.
-        Ok(unsafe {
+        let raw = unsafe {
             (self.lang().call_as_proc)(
                 self.this(1),
                 num as c_long,
                 block.as_mut_ptr(),
                 block.len() as c_long,
             )
-        })
+        };
+        Ok(self.read_bool(raw, "CallAsProc"))
     }
 
     /// `CallAsFunc` with exactly `args` (no completion, no count check): for probing how the
-    /// add-in treats what the platform would never send.
+    /// add-in treats what the platform would never send. When the call returns false, OneScript
+    /// drops the result and the script sees Неопределено.
     pub fn call_raw(&self, num: usize, args: &[Value]) -> Returned {
         let (ok, mut ret) = self.call_as_func(num, args);
-        Returned {
-            ok,
-            value: self.take_value(&mut ret),
-        }
+        let value = self.take_value(&mut ret);
+        let value = if ok || self.profile.raises_on_failure() {
+            value
+        } else {
+            Value::Empty
+        };
+        Returned { ok, value }
     }
 
     /// Calls method `name` as a function and hands a binary result to `inspect` where the add-in
@@ -443,7 +548,7 @@ impl AddinObject {
         let tags = block.tags();
         let mut ret = TVariant::empty();
         // SAFETY: interface call on a live object with a valid parameter array.
-        let ok = unsafe {
+        let raw = unsafe {
             (self.lang().call_as_func)(
                 self.this(1),
                 num as c_long,
@@ -452,6 +557,7 @@ impl AddinObject {
                 block.len() as c_long,
             )
         };
+        let ok = self.read_bool(raw, "CallAsFunc");
         assert_eq!(
             block.tags(),
             tags,
@@ -489,12 +595,16 @@ impl AddinObject {
     /// `IsPropReadable` and `IsPropWritable`.
     pub fn prop_access(&self, num: usize) -> (bool, bool) {
         // SAFETY: interface calls on a live object.
-        unsafe {
+        let (readable, writable) = unsafe {
             (
                 (self.lang().is_prop_readable)(self.this(1), num as c_long),
                 (self.lang().is_prop_writable)(self.this(1), num as c_long),
             )
-        }
+        };
+        (
+            self.read_bool(readable, "IsPropReadable"),
+            self.read_bool(writable, "IsPropWritable"),
+        )
     }
 
     /// `GetPropVal` of the property `name`.
@@ -504,7 +614,8 @@ impl AddinObject {
             .ok_or_else(|| HostError::NotFound(name.to_string()))?;
         let mut v = TVariant::empty();
         // SAFETY: interface call on a live object.
-        let ok = unsafe { (self.lang().get_prop_val)(self.this(1), num as c_long, &mut v) };
+        let raw = unsafe { (self.lang().get_prop_val)(self.this(1), num as c_long, &mut v) };
+        let ok = self.read_bool(raw, "GetPropVal");
         Ok(Returned {
             ok,
             value: self.take_value(&mut v),
@@ -519,7 +630,9 @@ impl AddinObject {
         let values = [value];
         let mut block = ParamBlock::new(&values);
         // SAFETY: interface call on a live object with a valid variant.
-        Ok(unsafe { (self.lang().set_prop_val)(self.this(1), num as c_long, block.as_mut_ptr()) })
+        let raw =
+            unsafe { (self.lang().set_prop_val)(self.this(1), num as c_long, block.as_mut_ptr()) };
+        Ok(self.read_bool(raw, "SetPropVal"))
     }
 
     /// `LocaleBase::SetLocale`.
@@ -545,10 +658,43 @@ impl AddinObject {
         self.memory.report()
     }
 
-    /// `Done`, then `DestroyObject`, as the platform does when the object's last reference
-    /// goes; returns the final memory statistics.
+    /// Destroys the object as its host does when the last reference goes: `Done`, then
+    /// `DestroyObject` (1C) or C++ `delete` through the first interface table (OneScript).
+    /// Returns the final memory statistics.
     pub fn destroy(mut self) -> MemoryReport {
         self.destroy_now();
+        self.memory.report()
+    }
+
+    /// `IInitDoneBase::Done`, which hosts call before destroying an object.
+    pub fn done(&self) {
+        // SAFETY: interface call on a live object.
+        unsafe { (self.init_done().done)(self.this(0)) }
+    }
+
+    /// C++ `delete` through interface pointer `table` (0-3), without `Done`, as a C++ host that
+    /// owns a pointer to that base would; returns the final memory statistics.
+    pub fn delete_through(mut self, table: usize) -> MemoryReport {
+        assert!(table < 4, "an object has four interface tables");
+        self.destroyed = true;
+        // SAFETY: the object is live; `delete` frees it, so it is never used again.
+        unsafe { self.table::<AnyVTable>(table).dtor.delete(self.this(table)) };
+        self.memory.report()
+    }
+
+    /// `p->~T()` through interface pointer `table` (destroys, keeps the memory), then the
+    /// exported `DestroyObject`, which must free the memory without destroying the object
+    /// again. Returns the final memory statistics.
+    pub fn destroy_in_place_then_destroy_object(mut self, table: usize) -> MemoryReport {
+        assert!(table < 4, "an object has four interface tables");
+        self.destroyed = true;
+        // SAFETY: the object is live; after the destructor only DestroyObject touches it.
+        unsafe {
+            self.table::<AnyVTable>(table)
+                .dtor
+                .destroy_in_place(self.this(table));
+            (self.destroy_object)(&mut self.object);
+        }
         self.memory.report()
     }
 
@@ -557,10 +703,15 @@ impl AddinObject {
             return;
         }
         self.destroyed = true;
-        // SAFETY: the object is live until DestroyObject, which nulls the pointer.
+        self.done();
+        // SAFETY: the object is live until it is destroyed here, never used after.
         unsafe {
-            (self.init_done().done)(self.this(0));
-            (self.destroy_object)(&mut self.object);
+            match self.profile {
+                HostProfile::OneC => {
+                    (self.destroy_object)(&mut self.object);
+                }
+                HostProfile::OneScript => self.init_done().dtor.delete(self.this(0)),
+            }
         }
     }
 }

@@ -5,11 +5,14 @@
 //! `GetClassObject`, drives them through their C++ interface tables
 //! ([`addin::AddinObject`]), gives them an `IMemoryManager` that counts every allocation and
 //! an `IAddInDefBase` that records `AddError` ([`platform`]), and lays values out as the
-//! platform's `tVariant` ([`variant`]).
+//! platform's `tVariant` ([`variant`]). It behaves like either host that loads the add-in, 1C or
+//! OneScript ([`profile::HostProfile`]): how objects are created and destroyed, where memory comes
+//! from, how bool and other results are read, whether a failed call raises.
 //!
-//! [`scenario::smoke`] is a self-contained run (its own plain and TLS echo servers,
-//! [`servers`], no tools needed) that the `addin-host` binary executes: natively, as a 32-bit
-//! Linux build, or as a Windows build under Wine (`ci/package --test` does all four).
+//! [`scenario`] holds self-contained runs (smoke, bad input, churn of many objects; their own
+//! plain and TLS echo servers, [`servers`], no tools needed) that the `addin-host` binary
+//! executes in each host profile: natively, as a 32-bit Linux build, or as a Windows build under
+//! Wine (`ci/package --test` does all four).
 //!
 //! The tables follow the platform's binary interface on each target: one destructor slot per
 //! table on Windows (MSVC) and two elsewhere (Itanium C++ ABI), `__stdcall` methods on 32-bit
@@ -19,7 +22,9 @@
 #![warn(missing_docs)]
 
 pub mod addin;
+pub mod checks;
 pub mod platform;
+pub mod profile;
 pub mod scenario;
 pub mod servers;
 pub mod variant;
@@ -28,6 +33,7 @@ use std::path::PathBuf;
 
 pub use addin::{AddinLibrary, AddinObject, HostError, Returned};
 pub use platform::{MemoryReport, ReportedError};
+pub use profile::HostProfile;
 pub use variant::Value;
 
 /// The file name of the tcplink add-in on this platform.

@@ -1,5 +1,6 @@
 //! What the platform implements for the add-in: `IMemoryManager`, which counts every
-//! allocation and free, and `IAddInDefBase`, which records `AddError` calls.
+//! allocation and free (from Rust's allocator, or from `calloc`/`free` as OneScript's host), and
+//! `IAddInDefBase`, which records `AddError` calls.
 //!
 //! Each is a C++ object: a pointer to an interface table whose first entries are the
 //! destructor (two slots under the Itanium C++ ABI, one under MSVC), then the methods in
@@ -61,6 +62,13 @@ struct MemoryVTable {
 pub struct HostMemory {
     vtable: &'static MemoryVTable,
     ledger: Mutex<Ledger>,
+    /// Blocks come from `calloc` and go back to `free`, as in OneScript's host.
+    c_heap: bool,
+}
+
+extern "C" {
+    fn calloc(count: usize, size: usize) -> *mut c_void;
+    fn free(block: *mut c_void);
 }
 
 static MEMORY_VTABLE: MemoryVTable = MemoryVTable {
@@ -82,10 +90,12 @@ unsafe extern "system" fn alloc_memory(
     let size = size as usize;
     let mut ledger = (*this).ledger.lock().unwrap_or_else(|p| p.into_inner());
     let refused = ledger.refuse_above.is_some_and(|limit| size > limit);
-    let layout = Layout::from_size_align(size.max(1), ALIGN);
-    let ptr = match layout {
-        Ok(layout) if !refused => alloc(layout),
-        _ => std::ptr::null_mut(),
+    let ptr = if refused {
+        std::ptr::null_mut()
+    } else if (*this).c_heap {
+        calloc(1, size).cast()
+    } else {
+        Layout::from_size_align(size.max(1), ALIGN).map_or(std::ptr::null_mut(), |l| alloc(l))
     };
     if ptr.is_null() {
         *out = std::ptr::null_mut();
@@ -107,10 +117,7 @@ unsafe extern "system" fn free_memory(this: *mut HostMemory, block: *mut *mut c_
     match ledger.live.remove(&ptr) {
         Some(size) => {
             ledger.frees += 1;
-            dealloc(
-                ptr as *mut u8,
-                Layout::from_size_align_unchecked(size, ALIGN),
-            );
+            (*this).release(ptr, size);
             *block = std::ptr::null_mut();
         }
         None => ledger.bad_frees.push(ptr),
@@ -118,12 +125,29 @@ unsafe extern "system" fn free_memory(this: *mut HostMemory, block: *mut *mut c_
 }
 
 impl HostMemory {
-    /// A fresh memory manager; boxed so its address stays fixed while the add-in holds it.
-    pub fn new() -> Box<HostMemory> {
+    /// A fresh memory manager; boxed so its address stays fixed while the add-in holds it. With
+    /// `c_heap`, blocks come from `calloc` and go back to `free`.
+    pub fn new(c_heap: bool) -> Box<HostMemory> {
         Box::new(HostMemory {
             vtable: &MEMORY_VTABLE,
             ledger: Mutex::new(Ledger::default()),
+            c_heap,
         })
+    }
+
+    /// Returns a live block of `size` bytes (as recorded) to where it came from.
+    ///
+    /// # Safety
+    /// `ptr` must be a block this manager handed out and has not released.
+    unsafe fn release(&self, ptr: usize, size: usize) {
+        if self.c_heap {
+            free(ptr as *mut c_void);
+        } else {
+            dealloc(
+                ptr as *mut u8,
+                Layout::from_size_align_unchecked(size, ALIGN),
+            );
+        }
     }
 
     /// The pointer passed to `setMemManager`.
@@ -164,15 +188,16 @@ impl HostMemory {
 impl Drop for HostMemory {
     fn drop(&mut self) {
         // Blocks the add-in leaked are released here so a failing test does not leak too.
-        let ledger = self.ledger.get_mut().unwrap_or_else(|p| p.into_inner());
-        for (ptr, size) in ledger.live.drain() {
-            // SAFETY: every live block was allocated above with this layout.
-            unsafe {
-                dealloc(
-                    ptr as *mut u8,
-                    Layout::from_size_align_unchecked(size, ALIGN),
-                )
-            };
+        let live = std::mem::take(
+            &mut self
+                .ledger
+                .get_mut()
+                .unwrap_or_else(|p| p.into_inner())
+                .live,
+        );
+        for (ptr, size) in live {
+            // SAFETY: every live block was handed out by this manager.
+            unsafe { self.release(ptr, size) };
         }
     }
 }

@@ -1,9 +1,9 @@
 //! The add-in's interface as the platform sees it: classes, methods under both names, parameter
-//! counts and defaults, return values, properties, and the smoke scenario.
+//! counts and defaults, return values, properties.
 
 mod common;
 
-use addin_host::{library_path, scenario, HostError, Value};
+use addin_host::{HostError, Value};
 use common::*;
 
 /// (English, Russian, defaults of every parameter; `None` = required).
@@ -49,14 +49,6 @@ fn api() -> Vec<(&'static str, &'static str, Vec<Option<Value>>)> {
 }
 
 #[test]
-fn smoke_scenario_passes() {
-    let backend = std::env::var("TCPLINK_EXPECT_BACKEND").ok();
-    let outcome = scenario::smoke(&library_path(), backend.as_deref()).unwrap();
-    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
-    assert!(outcome.passed.len() >= 20);
-}
-
-#[test]
 fn the_library_exports_one_class() {
     assert_eq!(library().class_names(), ["TcpClient"]);
     assert_eq!(library().set_platform_capabilities(2), 3);
@@ -64,7 +56,8 @@ fn the_library_exports_one_class() {
         library().create("TcpServer"),
         Err(HostError::Create(_))
     ));
-    let obj = client();
+    // GetInfo and RegisterExtensionAs are 1C's calls; OneScript makes neither.
+    let obj = library().create("TcpClient").unwrap();
     assert_eq!(obj.extension_name, "TcpClient");
     assert_eq!(obj.info, 2000);
     finish(obj);

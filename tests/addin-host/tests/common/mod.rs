@@ -17,7 +17,9 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use addin_host::{library_path, AddinLibrary, AddinObject, Value};
+#[allow(unused_imports)]
+pub use addin_host::checks::{call, finish, last_error, s};
+use addin_host::{library_path, AddinLibrary, AddinObject, HostProfile};
 
 /// The add-in library, loaded once per test binary.
 pub fn library() -> &'static AddinLibrary {
@@ -32,39 +34,12 @@ pub fn library() -> &'static AddinLibrary {
     })
 }
 
-/// A fresh `TcpClient` object.
+/// A fresh `TcpClient` object, created as the host `$TCPLINK_HOST_PROFILE` names (1C when
+/// unset) creates it.
 pub fn client() -> AddinObject {
-    library().create("TcpClient").expect("create TcpClient")
-}
-
-/// Destroys `obj` and asserts that every allocation it handed to the host was freed once.
-pub fn finish(obj: AddinObject) {
-    let report = obj.destroy();
-    assert!(report.is_balanced(), "memory not balanced: {report:?}");
-}
-
-/// Calls a method as a function and returns the value, asserting the call itself succeeded.
-pub fn call(obj: &AddinObject, name: &str, args: &[Value]) -> Value {
-    let returned = obj
-        .call(name, args)
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
-    assert!(
-        returned.ok,
-        "{name} returned false (an exception): {:?}",
-        obj.take_errors()
-    );
-    returned.value
-}
-
-/// The last error as JSON (`Value::Null` when there is none).
-pub fn last_error(obj: &AddinObject) -> serde_json::Value {
-    match call(obj, "GetLastError", &[]) {
-        Value::Str(s) if s.is_empty() => serde_json::Value::Null,
-        Value::Str(s) => {
-            serde_json::from_str(&s).unwrap_or_else(|e| panic!("bad error JSON {s:?}: {e}"))
-        }
-        other => panic!("GetLastError returned {other:?}"),
-    }
+    library()
+        .create_as("TcpClient", HostProfile::from_env())
+        .expect("create TcpClient")
 }
 
 /// The kind of the last error, asserting there is one with a message.
@@ -86,11 +61,6 @@ pub fn error_message(obj: &AddinObject) -> String {
         .as_str()
         .unwrap_or_default()
         .to_string()
-}
-
-/// A string value.
-pub fn s(text: &str) -> Value {
-    Value::str(text)
 }
 
 /// A certificate and key for a TLS server, with the CA that makes it trusted.

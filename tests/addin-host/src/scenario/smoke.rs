@@ -1,51 +1,32 @@
-//! A self-contained check of an add-in build: the interface, round trips over a plain and a TLS
-//! echo server run in-process ([`crate::servers`]), and the memory accounting. Needs nothing
-//! but the library, so the same binary can check a Windows build under Wine or a 32-bit build.
+//! The smoke scenario: the interface, round trips over a plain and a TLS echo server, and the
+//! memory accounting.
 
-use std::path::Path;
-
-use crate::addin::{AddinLibrary, AddinObject};
-use crate::servers::{spawn_echo_server, spawn_tls_echo_server};
+use crate::addin::AddinObject;
+use crate::profile::HostProfile;
 use crate::variant::Value;
 
-/// The outcome of [`smoke`]: one line per check.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    /// Checks that held.
-    pub passed: Vec<String>,
-    /// Checks that failed, with what was seen.
-    pub failed: Vec<String>,
-}
+use super::{Host, Outcome};
 
-impl Outcome {
-    fn check(&mut self, name: &str, ok: bool, seen: impl std::fmt::Debug) {
-        if ok {
-            self.passed.push(name.to_string());
-        } else {
-            self.failed.push(format!("{name}: got {seen:?}"));
-        }
-    }
-}
-
-/// Loads the add-in at `path` and checks: the class list, every method's two names and
-/// parameter counts, a connect / send / read-with-marker / leftover / close round trip over a
-/// plain echo server, a round trip over a TLS echo server (whose `TlsInfo` names
-/// `tls_backend`, if given), `GetLastError`, and that every allocation was freed exactly once.
-pub fn smoke(path: &Path, tls_backend: Option<&str>) -> Result<Outcome, String> {
-    let library = AddinLibrary::load(path).map_err(|e| e.to_string())?;
-    let mut out = Outcome::default();
+/// Checks: the class list, every method's two names, a connect / send / read-with-marker /
+/// leftover / close round trip over the plain echo server, a round trip over the TLS echo server
+/// (whose `TlsInfo` names `tls_backend`, if given), `GetLastError`, and that every allocation was
+/// freed exactly once when the object was destroyed as the profile's host destroys it.
+pub fn smoke(host: &Host, tls_backend: Option<&str>, out: &mut Outcome) {
+    let library = host.library;
     out.check(
         "class names",
         library.class_names() == ["TcpClient"],
         library.class_names(),
     );
-    library.set_platform_capabilities(3);
-    let obj = library.create("TcpClient").map_err(|e| e.to_string())?;
-    out.check(
-        "extension name",
-        obj.extension_name == "TcpClient",
-        &obj.extension_name,
-    );
+    let obj = host.client();
+    if host.profile == HostProfile::OneC {
+        library.set_platform_capabilities(3);
+        out.check(
+            "extension name",
+            obj.extension_name == "TcpClient",
+            &obj.extension_name,
+        );
+    }
     for num in 0..obj.n_methods() {
         let (en, ru) = (obj.method_name(num, 0), obj.method_name(num, 1));
         let by_en = en
@@ -60,8 +41,8 @@ pub fn smoke(path: &Path, tls_backend: Option<&str>) -> Result<Outcome, String> 
             (en, ru),
         );
     }
-    plain_round_trip(&obj, &mut out);
-    tls_round_trip(&obj, tls_backend, &mut out);
+    plain_round_trip(&obj, &host.echo, out);
+    tls_round_trip(&obj, &host.tls, tls_backend, out);
     let error = call(&obj, "GetLastError", &[]);
     out.check("no error after success", error == Ok(Value::str("")), error);
     let memory = obj.destroy();
@@ -70,7 +51,6 @@ pub fn smoke(path: &Path, tls_backend: Option<&str>) -> Result<Outcome, String> 
         memory.is_balanced() && memory.allocations > 0,
         memory,
     );
-    Ok(out)
 }
 
 /// Calls `name` as a function and returns its value.
@@ -81,9 +61,8 @@ fn call(obj: &AddinObject, name: &str, args: &[Value]) -> Result<Value, String> 
 }
 
 /// Connect, send, read up to a marker, read the leftover until the timeout, close.
-fn plain_round_trip(obj: &AddinObject, out: &mut Outcome) {
-    let echo = spawn_echo_server();
-    let connected = call(obj, "Connect", &[Value::Str(echo.to_string())]);
+fn plain_round_trip(obj: &AddinObject, echo: &str, out: &mut Outcome) {
+    let connected = call(obj, "Connect", &[Value::str(echo)]);
     out.check("connect", connected == Ok(Value::Bool(true)), connected);
     let sent = call(obj, "ОтправитьСтроку", &[Value::str("ping\nrest")]);
     out.check("send a line", sent == Ok(Value::Bool(true)), sent);
@@ -136,18 +115,13 @@ fn still_usable_after_a_timeout(obj: &AddinObject, kind: &str, out: &mut Outcome
 
 /// Connect with TLS (accepting the self-signed certificate), check `TlsInfo`, echo binary data
 /// up to a marker, close.
-fn tls_round_trip(obj: &AddinObject, tls_backend: Option<&str>, out: &mut Outcome) {
-    let server = spawn_tls_echo_server();
+fn tls_round_trip(obj: &AddinObject, server: &str, tls_backend: Option<&str>, out: &mut Outcome) {
     let settings = call(obj, "GetTlsSettings", &[Value::Bool(true)]);
     let Ok(Value::Str(settings)) = settings else {
         out.check("TLS settings", false, settings);
         return;
     };
-    let connected = call(
-        obj,
-        "Connect",
-        &[Value::Str(server.to_string()), Value::Str(settings)],
-    );
+    let connected = call(obj, "Connect", &[Value::str(server), Value::Str(settings)]);
     let error = call(obj, "GetLastError", &[]);
     out.check(
         "connect with TLS",

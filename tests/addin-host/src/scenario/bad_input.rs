@@ -1,13 +1,14 @@
-//! Bad input through the add-in, systematically: every parameter of every method with every wrong
+//! The bad-input scenario: bad input through the add-in, systematically: every parameter of every method with every wrong
 //! type, missing and extra parameters, empty strings, numbers out of range, lone UTF-16
 //! surrogates, unknown encodings, malformed settings JSON, missing certificate files, and calls
 //! after Close. Nothing may crash; each failure is an `argument` (or `closed`) error whose
 //! message names the parameter; the connection survives bad input; memory balances.
 
-mod common;
+use crate::addin::AddinObject;
+use crate::checks::{call, finish, last_error, s};
+use crate::variant::Value;
 
-use addin_host::{AddinObject, Value};
-use common::*;
+use super::Host;
 
 /// What a parameter accepts, as the API documents it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,24 +193,21 @@ fn ensure_connected(obj: &AddinObject, addr: &str) {
 }
 
 /// Runs `check` on each parameter of each method with the other arguments good, connected.
-fn for_each_param(mut check: impl FnMut(&AddinObject, &Method, usize, Vec<Value>)) {
-    let echo = socat_echo();
-    let obj = client();
-    for method in api(&echo.addr()) {
+fn for_each_param(host: &Host, mut check: impl FnMut(&AddinObject, &Method, usize, Vec<Value>)) {
+    let obj = host.client();
+    for method in api(&host.echo) {
         for i in 0..method.params.len() {
-            ensure_connected(&obj, &echo.addr());
+            ensure_connected(&obj, &host.echo);
             check(&obj, &method, i, method.good_args());
         }
     }
     finish(obj);
 }
 
-#[test]
-fn the_good_calls_succeed() {
-    let echo = socat_echo();
-    let obj = client();
-    for method in api(&echo.addr()) {
-        ensure_connected(&obj, &echo.addr());
+fn the_good_calls_succeed(host: &Host) {
+    let obj = host.client();
+    for method in api(&host.echo) {
+        ensure_connected(&obj, &host.echo);
         assert_eq!(
             try_call(&obj, method.name(), &method.good_args()),
             None,
@@ -220,9 +218,8 @@ fn the_good_calls_succeed() {
     finish(obj);
 }
 
-#[test]
-fn every_parameter_rejects_every_wrong_type_and_the_connection_survives() {
-    for_each_param(|obj, method, i, good| {
+fn every_parameter_rejects_every_wrong_type_and_the_connection_survives(host: &Host) {
+    for_each_param(host, |obj, method, i, good| {
         let param = &method.params[i];
         for wrong in every_type().into_iter().filter(|v| !param.takes.accepts(v)) {
             let mut args = good.clone();
@@ -239,11 +236,9 @@ fn every_parameter_rejects_every_wrong_type_and_the_connection_survives() {
     });
 }
 
-#[test]
-fn missing_and_extra_parameters() {
-    let echo = socat_echo();
-    let obj = client();
-    for method in api(&echo.addr()) {
+fn missing_and_extra_parameters(host: &Host) {
+    let obj = host.client();
+    for method in api(&host.echo) {
         let n = method.params.len();
         let mut extra = method.good_args();
         extra.push(s("extra"));
@@ -276,9 +271,8 @@ fn english(label: &str) -> &str {
         .map_or(label, |(_, en)| en.trim_end_matches(')'))
 }
 
-#[test]
-fn empty_strings_succeed_or_name_the_parameter() {
-    for_each_param(|obj, method, i, good| {
+fn empty_strings_succeed_or_name_the_parameter(host: &Host) {
+    for_each_param(host, |obj, method, i, good| {
         let param = &method.params[i];
         if !param.takes.accepts(&s("")) {
             return;
@@ -296,8 +290,7 @@ fn empty_strings_succeed_or_name_the_parameter() {
     });
 }
 
-#[test]
-fn negative_fractional_and_huge_numbers_are_argument_errors() {
+fn negative_fractional_and_huge_numbers_are_argument_errors(host: &Host) {
     let bad = [
         Value::I4(-1),
         Value::I4(i32::MIN),
@@ -308,7 +301,7 @@ fn negative_fractional_and_huge_numbers_are_argument_errors() {
         Value::R8(f64::NEG_INFINITY),
         Value::R8(1e300),
     ];
-    for_each_param(|obj, method, i, good| {
+    for_each_param(host, |obj, method, i, good| {
         let param = &method.params[i];
         if param.takes != Takes::Number {
             return;
@@ -321,10 +314,9 @@ fn negative_fractional_and_huge_numbers_are_argument_errors() {
     });
 }
 
-#[test]
-fn lone_surrogates_are_argument_errors() {
+fn lone_surrogates_are_argument_errors(host: &Host) {
     let lone = [vec![0xD800], vec![0x61, 0xDC00], vec![0xDBFF, 0x62]];
-    for_each_param(|obj, method, i, good| {
+    for_each_param(host, |obj, method, i, good| {
         let param = &method.params[i];
         if !param.takes.accepts(&s("")) {
             return;
@@ -338,11 +330,9 @@ fn lone_surrogates_are_argument_errors() {
     });
 }
 
-#[test]
-fn types_the_platform_does_not_pass_count_as_omitted() {
+fn types_the_platform_does_not_pass_count_as_omitted(host: &Host) {
     // addin1c reads any tag it does not know (NULL, I2, R4, I8, ...) as an empty value.
-    let echo = socat_echo();
-    let obj = client();
+    let obj = host.client();
     for tag in [1, 2, 4, 10, 17, 99] {
         assert_argument(
             &obj,
@@ -357,15 +347,13 @@ fn types_the_platform_does_not_pass_count_as_omitted() {
         );
         assert!(json.as_str().contains("accept_invalid_certs"), "{json:?}");
     }
-    assert_eq!(call(&obj, "Connect", &[s(&echo.addr())]), Value::Bool(true));
+    assert_eq!(call(&obj, "Connect", &[s(&host.echo)]), Value::Bool(true));
     finish(obj);
 }
 
-#[test]
-fn unknown_encodings_are_argument_errors() {
-    let echo = socat_echo();
-    let obj = client();
-    call(&obj, "Connect", &[s(&echo.addr())]);
+fn unknown_encodings_are_argument_errors(host: &Host) {
+    let obj = host.client();
+    call(&obj, "Connect", &[s(&host.echo)]);
     for name in [
         "klingon",
         "UTF-9",
@@ -381,11 +369,9 @@ fn unknown_encodings_are_argument_errors() {
     finish(obj);
 }
 
-#[test]
-fn marker_longer_than_max_size_in_any_form() {
-    let echo = socat_echo();
-    let obj = client();
-    call(&obj, "Connect", &[s(&echo.addr())]);
+fn marker_longer_than_max_size_in_any_form(host: &Host) {
+    let obj = host.client();
+    call(&obj, "Connect", &[s(&host.echo)]);
     for (max, marker) in [
         (2, s("abc")),
         (3, s("Жж")), // 4 bytes in UTF-8
@@ -434,11 +420,9 @@ fn malformed_proxy() -> Vec<String> {
     .to_vec()
 }
 
-#[test]
-fn malformed_settings_json_is_an_argument_error_naming_the_parameter() {
-    let echo = socat_echo();
-    let obj = client();
-    let addr = s(&echo.addr());
+fn malformed_settings_json_is_an_argument_error_naming_the_parameter(host: &Host) {
+    let obj = host.client();
+    let addr = s(&host.echo);
     for tls in malformed_tls() {
         assert_argument(&obj, "Connect", &[addr.clone(), s(&tls)], "Tls");
         let args = [addr.clone(), s("x\n"), Value::Bool(true), s(&tls)];
@@ -459,43 +443,42 @@ fn malformed_settings_json_is_an_argument_error_naming_the_parameter() {
     finish(obj);
 }
 
-#[test]
-fn missing_or_unusable_certificate_files_are_argument_errors() {
-    let server = s_server(&pki().server.cert, &pki().server.key, &[]);
-    let dir = tempfile::tempdir().unwrap();
-    let empty = dir.path().join("empty.pem");
+fn missing_or_unusable_certificate_files_are_argument_errors(host: &Host) {
+    let dir = host.files;
+    let empty = dir.join("empty.pem");
     std::fs::write(&empty, "").unwrap();
-    let not_pem = dir.path().join("not.pem");
+    let not_pem = dir.join("not.pem");
     std::fs::write(&not_pem, "not a certificate\n").unwrap();
-    let dir_path = dir.path().to_str().unwrap().to_string();
-    let obj = client();
+    let key = dir.join("client.key");
+    let key_pair = rcgen::KeyPair::generate().unwrap();
+    std::fs::write(&key, key_pair.serialize_pem()).unwrap();
+    let text = |path: &std::path::Path| path.to_str().unwrap().to_string();
+    let obj = host.client();
     let missing = "/nonexistent/ca.pem".to_string();
     for (field, path) in [
-        ("ca_cert_path", &missing),
-        ("ca_cert_path", &dir_path),
-        ("ca_cert_path", &empty.to_str().unwrap().to_string()),
-        ("ca_cert_path", &not_pem.to_str().unwrap().to_string()),
-        ("client_cert_path", &missing),
+        ("ca_cert_path", missing.clone()),
+        ("ca_cert_path", text(dir)),
+        ("ca_cert_path", text(&empty)),
+        ("ca_cert_path", text(&not_pem)),
+        ("client_cert_path", missing.clone()),
     ] {
         let mut tls = serde_json::json!({"use_tls": true, field: path});
         if field == "client_cert_path" {
-            tls["client_key_path"] = pki().client.key.to_str().unwrap().into();
+            tls["client_key_path"] = text(&key).into();
         }
-        let args = [s(&server.addr()), s(&tls.to_string())];
+        let args = [s(&host.tls), s(&tls.to_string())];
         assert_argument(&obj, "Connect", &args, field);
         assert_eq!(obj.get_prop("Connected").unwrap().value, Value::Bool(false));
     }
     // GetTlsSettings only builds JSON; the file is checked when it is used.
     let json = call(&obj, "GetTlsSettings", &[Value::Bool(false), s(&missing)]);
-    assert_argument(&obj, "Connect", &[s(&server.addr()), json], "ca_cert_path");
+    assert_argument(&obj, "Connect", &[s(&host.tls), json], "ca_cert_path");
     finish(obj);
 }
 
-#[test]
-fn a_thousand_calls_after_close_are_closed_errors_and_leak_nothing() {
-    let echo = socat_echo();
-    let obj = client();
-    call(&obj, "Connect", &[s(&echo.addr())]);
+fn a_thousand_calls_after_close_are_closed_errors_and_leak_nothing(host: &Host) {
+    let obj = host.client();
+    call(&obj, "Connect", &[s(&host.echo)]);
     assert_eq!(call(&obj, "Close", &[]), Value::Bool(true));
     let calls: [(&str, Vec<Value>); 4] = [
         ("SendLine", vec![s("x\n")]),
@@ -522,8 +505,57 @@ fn a_thousand_calls_after_close_are_closed_errors_and_leak_nothing() {
         obj.memory()
     );
     // The object still works.
-    assert_eq!(call(&obj, "Connect", &[s(&echo.addr())]), Value::Bool(true));
+    assert_eq!(call(&obj, "Connect", &[s(&host.echo)]), Value::Bool(true));
     call(&obj, "SendLine", &[s("alive\n")]);
     assert_eq!(call(&obj, "ReadLine", &[s("UTF-8"), s("\n")]), s("alive\n"));
     finish(obj);
 }
+
+/// One check: its name and what it runs.
+pub type Check = (&'static str, fn(&Host));
+
+/// Every check of this scenario, by name.
+pub const CHECKS: [Check; 12] = [
+    ("the good calls succeed", the_good_calls_succeed),
+    (
+        "every parameter rejects every wrong type and the connection survives",
+        every_parameter_rejects_every_wrong_type_and_the_connection_survives,
+    ),
+    ("missing and extra parameters", missing_and_extra_parameters),
+    (
+        "empty strings succeed or name the parameter",
+        empty_strings_succeed_or_name_the_parameter,
+    ),
+    (
+        "negative, fractional and huge numbers are argument errors",
+        negative_fractional_and_huge_numbers_are_argument_errors,
+    ),
+    (
+        "lone surrogates are argument errors",
+        lone_surrogates_are_argument_errors,
+    ),
+    (
+        "types the platform does not pass count as omitted",
+        types_the_platform_does_not_pass_count_as_omitted,
+    ),
+    (
+        "unknown encodings are argument errors",
+        unknown_encodings_are_argument_errors,
+    ),
+    (
+        "a marker longer than the max size, in any form",
+        marker_longer_than_max_size_in_any_form,
+    ),
+    (
+        "malformed settings JSON is an argument error naming the parameter",
+        malformed_settings_json_is_an_argument_error_naming_the_parameter,
+    ),
+    (
+        "missing or unusable certificate files are argument errors",
+        missing_or_unusable_certificate_files_are_argument_errors,
+    ),
+    (
+        "a thousand calls after Close are closed errors and leak nothing",
+        a_thousand_calls_after_close_are_closed_errors_and_leak_nothing,
+    ),
+];
