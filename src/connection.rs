@@ -164,8 +164,10 @@ pub struct Request {
     pub marker: Vec<u8>,
     /// The most bytes to read; 0 (the default) means no limit.
     pub max_size: usize,
-    /// The send time limit and the read idle timeout; 5 s by default.
+    /// The send time limit and the whole read's time limit (OPI's meaning); 5 s by default.
     pub timeout: Option<Duration>,
+    /// How long the read waits for the next byte; none by default.
+    pub idle_timeout: Option<Duration>,
     /// How to connect.
     pub connect: ConnectOptions,
 }
@@ -179,18 +181,20 @@ impl Request {
             marker: b"\n".to_vec(),
             max_size: 0,
             timeout: Some(Duration::from_secs(5)),
+            idle_timeout: None,
             connect: ConnectOptions::default(),
         }
     }
 }
 
-/// Connects, sends the data, reads until the marker (or the size limit, the timeout, EOF),
+/// Connects, sends the data, reads until the marker (or the size limit, the timeouts, EOF),
 /// closes, and returns the answer with why the read ended.
 pub fn process_request(request: &Request) -> Result<ReadOutcome> {
     let limits = ReadLimits {
         max_size: request.max_size,
         marker: &request.marker,
-        idle_timeout: request.timeout,
+        idle_timeout: request.idle_timeout,
+        timeout: request.timeout,
     };
     limits.validate()?;
     let mut conn = Connection::open(&request.endpoint, &request.connect)?;

@@ -103,10 +103,17 @@ impl Error {
         &self.message
     }
 
-    /// The error as the JSON object users read from `GetLastError`:
-    /// `{"kind": "...", "message": "..."}`.
+    /// The error as the JSON object users read from `GetLastError`: OPI's keys `result`
+    /// (always false) and `error` (the text), and beside them `kind` and `message`:
+    /// `{"result": false, "error": "...", "kind": "...", "message": "..."}`.
     pub fn to_json(&self) -> String {
-        serde_json::json!({ "kind": self.kind.as_str(), "message": self.message }).to_string()
+        serde_json::json!({
+            "result": false,
+            "error": self.message,
+            "kind": self.kind.as_str(),
+            "message": self.message,
+        })
+        .to_string()
     }
 }
 

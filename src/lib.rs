@@ -9,10 +9,10 @@
 //! - [`Endpoint::connect`] runs the connector chain (resolve, TCP connect over every address,
 //!   proxy handshake, TLS handshake) under one [`Deadline`].
 //! - [`Connection`] adds the generic reader ([`ReadBuffer`]): a read ends on the marker, the size
-//!   limit, an idle timeout, EOF or an error, and bytes after the marker or past the size limit
-//!   are kept for the next read. [`Connection::read`] returns the data owned;
-//!   [`Connection::read_borrowed`] lends it in place ([`BorrowedRead`]) for a caller that copies
-//!   it elsewhere anyway.
+//!   limit, a time limit for the whole read, an idle timeout, EOF or an error, and bytes after
+//!   the marker or past the size limit are kept for the next read. [`Connection::read`] returns
+//!   the data owned; [`Connection::read_borrowed`] lends it in place ([`BorrowedRead`]) for a
+//!   caller that copies it elsewhere anyway.
 //! - Every failure is an [`Error`] with a stable [`ErrorKind`].
 //!
 //! ```no_run
@@ -22,7 +22,7 @@
 //! let endpoint = Endpoint::parse("example.com:443", r#"{"use_tls": true}"#, "")?;
 //! let mut conn = Connection::open(&endpoint, &ConnectOptions::default())?;
 //! conn.send(b"HEAD / HTTP/1.0\r\nHost: example.com\r\n\r\n", Some(Duration::from_secs(5)))?;
-//! let answer = conn.read(&ReadLimits { marker: b"\r\n\r\n", idle_timeout: Some(Duration::from_secs(5)), ..Default::default() })?;
+//! let answer = conn.read(&ReadLimits { marker: b"\r\n\r\n", timeout: Some(Duration::from_secs(5)), ..Default::default() })?;
 //! println!("{} bytes, ended on {}", answer.data.len(), answer.end.as_str());
 //! # Ok::<(), tcplink::Error>(())
 //! ```

@@ -1,7 +1,8 @@
 //! The generic reader: one implementation of the reading rules for every transport.
 //!
-//! A read ends at the first of: the marker has arrived, `max_size` bytes have arrived, no byte
-//! arrived for the idle timeout, the peer closed the stream, or an error. The marker is part of
+//! A read ends at the first of: the marker has arrived, `max_size` bytes have arrived, the
+//! whole-read timeout has passed since the read started, no byte arrived for the idle timeout,
+//! the peer closed the stream, or an error. The marker is part of
 //! the returned data. Bytes that arrived after the marker or past `max_size` stay in the
 //! [`ReadBuffer`] and are returned first by the next read; so do the bytes of a read that failed.
 //!
@@ -37,8 +38,10 @@ pub enum ReadEnd {
     Marker,
     /// `max_size` bytes arrived.
     Size,
-    /// No byte arrived within the idle timeout; the data is what had arrived.
+    /// The whole-read timeout passed; the data is what had arrived.
     Timeout,
+    /// No byte arrived within the idle timeout; the data is what had arrived.
+    Idle,
     /// The peer closed its sending side; the data is what had arrived.
     Eof,
     /// The read failed; the bytes it had received stay buffered for the next read.
@@ -46,12 +49,13 @@ pub enum ReadEnd {
 }
 
 impl ReadEnd {
-    /// The stable name of this reason: `marker`, `size`, `timeout`, `eof` or `error`.
+    /// The stable name of this reason: `marker`, `size`, `timeout`, `idle`, `eof` or `error`.
     pub fn as_str(self) -> &'static str {
         match self {
             ReadEnd::Marker => "marker",
             ReadEnd::Size => "size",
             ReadEnd::Timeout => "timeout",
+            ReadEnd::Idle => "idle",
             ReadEnd::Eof => "eof",
             ReadEnd::Error => "error",
         }
@@ -67,6 +71,9 @@ pub struct ReadLimits<'a> {
     pub marker: &'a [u8],
     /// How long to wait for the next byte; `None` or zero means forever.
     pub idle_timeout: Option<Duration>,
+    /// How long the whole read may take, counted from its start (OPI's `Таймаут`); `None` or
+    /// zero means no limit. Bytes already received when it passes are returned.
+    pub timeout: Option<Duration>,
 }
 
 impl ReadLimits<'_> {
@@ -155,6 +162,7 @@ impl ReadBuffer {
         };
         let finder = (!limits.marker.is_empty()).then(|| memmem::Finder::new(limits.marker));
         let overlap = limits.marker.len().saturating_sub(1);
+        let whole_read = Deadline::after(limits.timeout);
         // Pending bytes (within the size limit) already searched without finding a marker.
         let mut searched = 0;
         let (len, end) = loop {
@@ -171,12 +179,18 @@ impl ReadBuffer {
             if window == limit {
                 break (limit, ReadEnd::Size);
             }
-            source.set_read_deadline(Deadline::after(limits.idle_timeout));
+            if whole_read.expired() {
+                break (window, ReadEnd::Timeout);
+            }
+            source.set_read_deadline(Deadline::after(limits.idle_timeout).min(whole_read));
             match self.fill_from(source) {
                 Ok(0) => break (window, ReadEnd::Eof),
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if is_timeout(&e) => break (window, ReadEnd::Timeout),
+                Err(e) if is_timeout(&e) && whole_read.expired() => {
+                    break (window, ReadEnd::Timeout)
+                }
+                Err(e) if is_timeout(&e) => break (window, ReadEnd::Idle),
                 Err(e) => return Err(e),
             }
         };
@@ -322,8 +336,76 @@ mod tests {
         ReadLimits {
             max_size,
             marker,
-            idle_timeout: None,
+            ..ReadLimits::default()
         }
+    }
+
+    /// A peer that trickles one byte every `every` and never sends a marker.
+    struct Trickle {
+        every: std::time::Duration,
+        deadline: Deadline,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let next = std::time::Instant::now() + self.every;
+            if self.deadline.instant().is_some_and(|at| at < next) {
+                std::thread::sleep(self.deadline.time_left().ok().flatten().unwrap_or_default());
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            std::thread::sleep(self.every);
+            buf[0] = b'.';
+            Ok(1)
+        }
+    }
+
+    impl DeadlineRead for Trickle {
+        fn set_read_deadline(&mut self, deadline: Deadline) {
+            self.deadline = deadline;
+        }
+    }
+
+    #[test]
+    fn the_whole_read_timeout_ends_a_trickle_that_the_idle_rule_never_would() {
+        let mut src = Trickle {
+            every: Duration::from_millis(10),
+            deadline: Deadline::NONE,
+        };
+        let limits = ReadLimits {
+            marker: b"\n",
+            idle_timeout: Some(Duration::from_millis(500)),
+            timeout: Some(Duration::from_millis(100)),
+            ..ReadLimits::default()
+        };
+        let started = std::time::Instant::now();
+        let out = ReadBuffer::new().read_until(&mut src, &limits).unwrap();
+        let took = started.elapsed();
+        assert_eq!(out.end, ReadEnd::Timeout);
+        assert!(!out.data.is_empty() && out.data.iter().all(|&b| b == b'.'));
+        assert!(took >= Duration::from_millis(100), "{took:?}");
+        assert!(took < Duration::from_millis(400), "{took:?}");
+    }
+
+    #[test]
+    fn the_idle_rule_ends_a_read_as_idle_and_the_whole_read_as_timeout() {
+        let mut src = Trickle {
+            every: Duration::from_millis(200),
+            deadline: Deadline::NONE,
+        };
+        let idle = ReadLimits {
+            idle_timeout: Some(Duration::from_millis(30)),
+            timeout: Some(Duration::from_secs(5)),
+            ..ReadLimits::default()
+        };
+        let out = ReadBuffer::new().read_until(&mut src, &idle).unwrap();
+        assert_eq!((out.data.len(), out.end), (0, ReadEnd::Idle));
+        let whole = ReadLimits {
+            idle_timeout: Some(Duration::from_secs(5)),
+            timeout: Some(Duration::from_millis(30)),
+            ..ReadLimits::default()
+        };
+        let out = ReadBuffer::new().read_until(&mut src, &whole).unwrap();
+        assert_eq!((out.data.len(), out.end), (0, ReadEnd::Timeout));
     }
 
     #[test]
@@ -437,7 +519,7 @@ mod tests {
             out,
             ReadOutcome {
                 data: b"part".to_vec(),
-                end: ReadEnd::Timeout
+                end: ReadEnd::Idle
             }
         );
         let err = buf.read_until(&mut src, &limits(0, b"\n")).unwrap_err();

@@ -79,7 +79,7 @@ fn a_silent_peer_ends_the_read_on_the_idle_timeout_and_stays_usable() {
     let out = bounded(Duration::from_millis(300), || {
         conn.read(&limits(0, b"\n", 300)).unwrap()
     });
-    assert_eq!((out.data.len(), out.end), (0, ReadEnd::Timeout));
+    assert_eq!((out.data.len(), out.end), (0, ReadEnd::Idle));
     conn.send(b"hello\n", Some(Duration::from_secs(2))).unwrap();
     let answer = conn.read(&limits(0, b"\n", 2000)).unwrap();
     assert_eq!(

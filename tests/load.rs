@@ -73,6 +73,7 @@ fn two_hundred_concurrent_connections_keep_every_byte() {
                             max_size: want - received.len(),
                             marker: b"",
                             idle_timeout: Some(Duration::from_secs(20)),
+                            timeout: None,
                         };
                         let part = conn.read(&limits).unwrap();
                         assert!(!part.data.is_empty(), "{id}: ended on {:?}", part.end);

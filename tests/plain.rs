@@ -24,11 +24,8 @@ fn echo_through_socat() {
         (&b"first line\n"[..], ReadEnd::Marker)
     );
     let b = conn.read(&limits(0, b"\n", 300)).unwrap();
-    assert_eq!(
-        (b.data.as_slice(), b.end),
-        (&b"second"[..], ReadEnd::Timeout)
-    );
-    assert_eq!(conn.last_read_end(), Some(ReadEnd::Timeout));
+    assert_eq!((b.data.as_slice(), b.end), (&b"second"[..], ReadEnd::Idle));
+    assert_eq!(conn.last_read_end(), Some(ReadEnd::Idle));
     conn.close().unwrap();
     assert!(!conn.is_open());
     assert_eq!(conn.send(b"x", None).unwrap_err().kind(), ErrorKind::Closed);
@@ -119,6 +116,32 @@ fn leftover_bytes_come_back_first_and_max_size_is_exact() {
 }
 
 #[test]
+fn the_whole_read_timeout_ends_a_trickle_that_never_goes_idle() {
+    // One byte every 30 ms, no marker: the idle rule (300 ms) never fires; the whole-read
+    // timeout (400 ms) ends the read with the bytes that came.
+    let port = fault_server(|mut s| trickle(&mut s, &[b'.'; 100], Duration::from_millis(30)));
+    let mut conn = Connection::open(
+        &endpoint(&format!("127.0.0.1:{port}"), None, None),
+        &quick(),
+    )
+    .unwrap();
+    let mut limits = limits(0, b"\n", 300);
+    limits.timeout = Some(Duration::from_millis(400));
+    let start = Instant::now();
+    let out = conn.read(&limits).unwrap();
+    let waited = start.elapsed();
+    assert_eq!(out.end, ReadEnd::Timeout);
+    assert!(
+        out.data.len() >= 5 && out.data.iter().all(|&b| b == b'.'),
+        "{out:?}"
+    );
+    assert!(
+        waited >= Duration::from_millis(390) && waited < Duration::from_millis(900),
+        "{waited:?}"
+    );
+}
+
+#[test]
 fn idle_timeout_returns_partial_data_and_the_connection_stays_usable() {
     let port = fault_server(|mut s| {
         s.write_all(b"partial").unwrap();
@@ -136,7 +159,7 @@ fn idle_timeout_returns_partial_data_and_the_connection_stays_usable() {
     let waited = start.elapsed();
     assert_eq!(
         (first.data.as_slice(), first.end),
-        (&b"partial"[..], ReadEnd::Timeout)
+        (&b"partial"[..], ReadEnd::Idle)
     );
     assert!(
         waited >= Duration::from_millis(290) && waited < Duration::from_millis(650),

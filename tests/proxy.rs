@@ -20,6 +20,7 @@ fn round_trip(target: &str, proxy: ProxySettings) -> tcplink::Result<Vec<u8>> {
         max_size: 0,
         marker: b"\n",
         idle_timeout: Some(Duration::from_secs(5)),
+        timeout: None,
     })?;
     assert_eq!(out.end, ReadEnd::Marker);
     Ok(out.data)
@@ -201,6 +202,7 @@ fn tls_through_each_proxy_kind() {
                     max_size: 0,
                     marker: b"\n",
                     idle_timeout: Some(Duration::from_secs(5)),
+                    timeout: None,
                 })
                 .unwrap();
             assert_eq!(out.data, b"lennut\n", "{b} via {}", px.describe());
@@ -224,6 +226,7 @@ fn proxy_settings_json_from_the_seed_format() {
             max_size: 0,
             marker: b"\n",
             idle_timeout: Some(Duration::from_secs(5)),
+            timeout: None,
         })
         .unwrap();
     assert_eq!(out.data, b"json\n");

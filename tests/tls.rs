@@ -15,6 +15,7 @@ fn line(conn: &mut Connection, text: &[u8]) -> Vec<u8> {
         max_size: 0,
         marker: b"\n",
         idle_timeout: Some(Duration::from_secs(5)),
+        timeout: None,
     };
     let out = conn.read(&limits).unwrap();
     assert_eq!(out.end, ReadEnd::Marker);
@@ -158,6 +159,7 @@ fn mutual_tls_against_s_server_verify() {
                     max_size: 0,
                     marker: b"\n",
                     idle_timeout: Some(Duration::from_secs(3)),
+                    timeout: None,
                 };
                 match conn.read(&limits) {
                     Err(_) => true,
@@ -344,6 +346,7 @@ fn large_transfer_over_tls_keeps_every_byte() {
                 max_size: expected.len() - got.len(),
                 marker: b"",
                 idle_timeout: Some(Duration::from_secs(5)),
+                timeout: None,
             };
             let part = conn.read(&limits).unwrap();
             assert!(!part.data.is_empty(), "{b}: {:?}", part.end);

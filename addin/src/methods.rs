@@ -87,6 +87,11 @@ impl MethodSpec {
 }
 
 const TIMEOUT: P = P::optional(names!("Таймаут", "Timeout"), K::Number, D::Number(5000));
+const IDLE_TIMEOUT: P = P::optional(
+    names!("ТаймаутОжидания", "IdleTimeout"),
+    K::Number,
+    D::Number(0),
+);
 const ENCODING: P = P::optional(names!("Кодировка", "Encoding"), K::Text, D::Text("UTF-8"));
 const MARKER: P = P::optional(names!("Маркер", "Marker"), K::TextOrBinary, D::Text(""));
 const ADDRESS: P = P::required(names!("Адрес", "Address"), K::Text);
@@ -149,6 +154,7 @@ pub static METHODS: [MethodSpec; 10] = [
             ),
             MARKER,
             TIMEOUT,
+            IDLE_TIMEOUT,
         ],
         returns: Returns::Binary,
         run: |s, a| {
@@ -156,14 +162,15 @@ pub static METHODS: [MethodSpec; 10] = [
             let limits = ReadLimits {
                 max_size: a.size(0)?,
                 marker: &marker,
-                idle_timeout: a.timeout(2)?,
+                idle_timeout: a.timeout(3)?,
+                timeout: a.timeout(2)?,
             };
             Ok(Value::Received(s.read_borrowed(&limits)?))
         },
     },
     MethodSpec {
         names: names!("ПрочитатьСтроку", "ReadLine"),
-        params: &[ENCODING, MARKER, TIMEOUT],
+        params: &[ENCODING, MARKER, TIMEOUT, IDLE_TIMEOUT],
         returns: Returns::Text,
         run: |s, a| {
             let encoding = TextEncoding::from_name(&a.text(0)?, &a.label(0))?;
@@ -171,7 +178,8 @@ pub static METHODS: [MethodSpec; 10] = [
             let limits = ReadLimits {
                 max_size: 0,
                 marker: &marker,
-                idle_timeout: a.timeout(2)?,
+                idle_timeout: a.timeout(3)?,
+                timeout: a.timeout(2)?,
             };
             let read = s.read_borrowed(&limits)?;
             Ok(Value::ReceivedText(encoding.decode(read.data()), read))
@@ -273,8 +281,8 @@ mod tests {
                 ("ЗакрытьСоединение", "Close", 0, 0),
                 ("ОтправитьДвоичныеДанные", "SendBinaryData", 1, 2),
                 ("ОтправитьСтроку", "SendLine", 1, 3),
-                ("ПрочитатьДвоичныеДанные", "ReadBinaryData", 0, 3),
-                ("ПрочитатьСтроку", "ReadLine", 0, 3),
+                ("ПрочитатьДвоичныеДанные", "ReadBinaryData", 0, 4),
+                ("ПрочитатьСтроку", "ReadLine", 0, 4),
                 ("ОбработатьЗапрос", "ProcessRequest", 1, 5),
                 ("ПолучитьНастройкиTls", "GetTlsSettings", 1, 2),
                 ("ПолучитьНастройкиПрокси", "GetProxySettings", 2, 5),

@@ -76,10 +76,16 @@ pub struct RequestArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 0)]
     pub max_size: usize,
 
-    /// The idle read timeout, also the time limit for each 64 KiB sent (500ms, 5s, 1m; a bare
-    /// number is milliseconds; 0: none). A read that times out prints what arrived.
+    /// The time limit of the whole read, counted from its start (the add-in's Таймаут), also
+    /// the time limit for each 64 KiB sent (500ms, 5s, 1m; a bare number is milliseconds; 0:
+    /// none). A read that times out prints what arrived.
     #[arg(short, long, value_name = "DURATION", default_value = "5000", value_parser = parse_duration)]
     pub timeout: Duration,
+
+    /// End the read when no byte arrived for this long (the add-in's ТаймаутОжидания; 0: never).
+    /// A read that goes idle prints what arrived.
+    #[arg(short = 'i', long, value_name = "DURATION", default_value = "0", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
 
     /// Print the connection, the negotiated TLS parameters and why the read ended to stderr.
     #[arg(short, long)]

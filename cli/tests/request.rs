@@ -90,6 +90,16 @@ fn a_read_that_times_out_prints_what_arrived_and_succeeds() {
 }
 
 #[test]
+fn an_idle_timeout_ends_the_read_before_the_whole_read_timeout() {
+    let echo = socat_echo();
+    let args = ["--timeout", "20s", "--idle-timeout", "300ms", "-v"];
+    let run = request(&echo.addr(), "no newline", &args).expect(code::OK);
+    assert_eq!(run.out(), "no newline");
+    run.stderr_has(&["read ended on idle"]);
+    assert!(run.elapsed < Duration::from_secs(5), "{:?}", run.elapsed);
+}
+
+#[test]
 fn an_empty_marker_reads_until_the_server_closes() {
     let port = fault_server(|mut stream| {
         use std::io::Write;

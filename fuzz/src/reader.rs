@@ -213,8 +213,10 @@ fn check_read(
             );
             assert_eq!(find(data, marker), None, "a size end passed over a marker");
         }
-        ReadEnd::Timeout | ReadEnd::Eof => {
-            let cause = if out.end == ReadEnd::Timeout {
+        // The script's time-outs are idle ones: the fuzzed reads set no whole-read timeout.
+        ReadEnd::Timeout => panic!("a whole-read timeout without one set"),
+        ReadEnd::Idle | ReadEnd::Eof => {
+            let cause = if out.end == ReadEnd::Idle {
                 Event::Timeout
             } else {
                 Event::Eof
@@ -302,6 +304,7 @@ pub fn check(data: &[u8]) {
             max_size,
             marker: &case.marker,
             idle_timeout: None,
+            timeout: None,
         };
         limits
             .validate()

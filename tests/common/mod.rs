@@ -331,6 +331,7 @@ pub fn limits(max_size: usize, marker: &[u8], timeout_ms: u64) -> ReadLimits<'_>
         max_size,
         marker,
         idle_timeout: Some(Duration::from_millis(timeout_ms)),
+        timeout: None,
     }
 }
 

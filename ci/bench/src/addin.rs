@@ -120,6 +120,7 @@ fn repeated_reads(library: &AddinLibrary, payload: &Arc<Vec<u8>>, pki: &Pki, rep
         max_size: bytes,
         marker: b"",
         idle_timeout: Some(Duration::from_secs(30)),
+        timeout: None,
     };
     let mut library_read = || {
         let (t, out) = timed(|| conn.read(&limits).expect("the library reads"));

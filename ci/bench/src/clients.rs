@@ -64,6 +64,7 @@ pub fn library_read(kind: Kind, port: u16, pki: &Pki, marker: &[u8]) -> ReadOutc
         max_size: 0,
         marker,
         idle_timeout: Some(Duration::from_secs(30)),
+        timeout: None,
     };
     conn.read(&limits).unwrap()
 }

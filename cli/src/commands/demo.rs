@@ -116,6 +116,7 @@ fn round_trip(endpoint: &Endpoint, label: &str) -> Result<()> {
         max_size: 0,
         marker: b"\n",
         idle_timeout: Some(Duration::from_secs(5)),
+        timeout: None,
     };
     let reply = exchange(
         endpoint,

@@ -27,7 +27,8 @@ pub fn run(args: &RequestArgs) -> Result<()> {
     let limits = ReadLimits {
         max_size: args.max_size,
         marker: &marker,
-        idle_timeout: Some(args.timeout),
+        idle_timeout: Some(args.idle_timeout),
+        timeout: Some(args.timeout),
     };
     let payload = input::load(&args.data)?;
     let options = args.endpoint.connect_options();
@@ -60,7 +61,7 @@ pub struct Exchange {
     pub tls: Option<TlsInfo>,
 }
 
-/// Connects to `endpoint`, sends `payload` (each 64 KiB within the idle timeout of `limits`),
+/// Connects to `endpoint`, sends `payload` (each 64 KiB within the whole-read timeout of `limits`),
 /// reads one answer by the reading rules and closes. With `verbose`, reports the connection on
 /// stderr.
 pub fn exchange(
@@ -76,7 +77,7 @@ pub fn exchange(
     if verbose {
         output::report_connection(&peer, transport.as_ref());
     }
-    send(transport.as_mut(), payload, limits.idle_timeout, &peer)?;
+    send(transport.as_mut(), payload, limits.timeout, &peer)?;
     let mut progress = Progress::new("receiving", None, true);
     let mut source = Counting {
         inner: transport.as_mut(),

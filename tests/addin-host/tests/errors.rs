@@ -18,6 +18,14 @@ fn real_failures_have_stable_kinds() {
     let obj = client();
     call(&obj, "Connect", &[s(&format!("127.0.0.1:{}", free_port()))]);
     assert_eq!(error_kind(&obj), "connect");
+    // Both shapes: OPI's `result` and `error` beside `kind` and `message`.
+    let error = last_error(&obj);
+    assert_eq!(error["result"], serde_json::Value::Bool(false), "{error}");
+    assert_eq!(error["error"], error["message"], "{error}");
+    assert!(
+        error["error"].as_str().unwrap().contains("127.0.0.1"),
+        "{error}"
+    );
     call(&obj, "Connect", &[s("no-such-host.invalid:80")]);
     assert_eq!(error_kind(&obj), "resolve");
     // A server that accepts and never answers the TLS handshake: the connect timeout bounds it.

@@ -26,12 +26,12 @@ fn api() -> Vec<(&'static str, &'static str, Vec<Option<Value>>)> {
         (
             "ReadBinaryData",
             "ПрочитатьДвоичныеДанные",
-            vec![n(0), t(""), n(5000)],
+            vec![n(0), t(""), n(5000), n(0)],
         ),
         (
             "ReadLine",
             "ПрочитатьСтроку",
-            vec![t("UTF-8"), t(""), n(5000)],
+            vec![t("UTF-8"), t(""), n(5000), n(0)],
         ),
         (
             "ProcessRequest",

@@ -359,3 +359,67 @@ fn a_line_the_platform_could_not_take_stays_buffered() {
     assert_eq!(call(&obj, "ReadLine", &line), s("next\n"));
     finish(obj);
 }
+
+/// A peer that sends one byte every 100 ms and never the marker, for as long as it can.
+fn trickling_peer() -> std::net::SocketAddr {
+    serve(|mut stream| {
+        for _ in 0..100 {
+            if stream.write_all(b".").is_err() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    })
+}
+
+#[test]
+fn the_timeout_bounds_the_whole_read_even_when_bytes_keep_trickling() {
+    let addr = trickling_peer();
+    let obj = client();
+    call(&obj, "Connect", &[s(&addr.to_string())]);
+    for method in ["ReadBinaryData", "ReadLine"] {
+        let started = Instant::now();
+        let args = if method == "ReadLine" {
+            vec![s("UTF-8"), s("\n"), Value::I4(700)]
+        } else {
+            vec![Value::I4(0), s("\n"), Value::I4(700)]
+        };
+        let out = call(&obj, method, &args);
+        let waited = started.elapsed();
+        let bytes = match &out {
+            Value::Blob(b) => b.clone(),
+            Value::Str(t) => t.clone().into_bytes(),
+            other => panic!("{method} returned {other:?}"),
+        };
+        assert!(
+            waited >= Duration::from_millis(690) && waited < Duration::from_millis(1200),
+            "{method}: {waited:?}"
+        );
+        assert!(
+            bytes.len() >= 4 && bytes.iter().all(|&b| b == b'.'),
+            "{method}: {bytes:?}"
+        );
+        assert_eq!(read_end(&obj), s("timeout"), "{method}");
+    }
+    finish(obj);
+}
+
+#[test]
+fn the_idle_timeout_ends_a_read_when_no_byte_comes_for_that_long() {
+    let addr = trickling_peer();
+    let obj = client();
+    call(&obj, "Connect", &[s(&addr.to_string())]);
+    // Bytes come every 100 ms: an idle limit of 300 ms never fires, the whole-read limit does.
+    let args = [Value::I4(0), s(""), Value::I4(600), Value::I4(300)];
+    let out = call(&obj, "ReadBinaryData", &args);
+    assert!(out.as_blob().len() >= 3, "{out:?}");
+    assert_eq!(read_end(&obj), s("timeout"));
+    // An idle limit below the gap between bytes ends the read as idle, with what arrived.
+    let args = [s("UTF-8"), s(""), Value::I4(0), Value::I4(40)];
+    let started = Instant::now();
+    let out = call(&obj, "ReadLine", &args);
+    assert!(started.elapsed() < Duration::from_millis(500));
+    assert!(out.as_str().len() <= 2, "{out:?}");
+    assert_eq!(read_end(&obj), s("idle"));
+    finish(obj);
+}

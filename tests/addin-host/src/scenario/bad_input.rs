@@ -96,6 +96,7 @@ fn api(addr: &str) -> Vec<Method> {
                 p("МаксимальныйРазмер (MaxSize)", Number, Value::I4(0)),
                 p("Маркер (Marker)", TextOrBinary, s("")),
                 timeout(),
+                p("ТаймаутОжидания (IdleTimeout)", Number, Value::I4(0)),
             ],
         ),
         m(
@@ -104,6 +105,7 @@ fn api(addr: &str) -> Vec<Method> {
                 p("Кодировка (Encoding)", Text, s("UTF-8")),
                 p("Маркер (Marker)", TextOrBinary, s("")),
                 timeout(),
+                p("ТаймаутОжидания (IdleTimeout)", Number, Value::I4(0)),
             ],
         ),
         m(
