@@ -1,4 +1,5 @@
-//! Parsing of the `host:port` and `[v6]:port` strings users pass as addresses.
+//! Parsing of the addresses users pass: `host:port` and `[v6]:port`, and for a server's address
+//! also the forms OPI accepts, a bare host (port 80) and URLs (`tcp://`, `http://`, `https://`).
 
 use std::fmt;
 use std::net::IpAddr;
@@ -44,6 +45,52 @@ impl HostPort {
         Ok(HostPort {
             host: host.to_string(),
             port: parse_port(port, param)?,
+        })
+    }
+
+    /// Parses a server's address as OPI accepts it: `host:port`, `[v6]:port`, a bare host or
+    /// IP literal (port 80), or a URL `tcp://host[:port]`, `http://host[:port]` (port 80 unless
+    /// given) or `https://host[:port]` (443 unless given), with any path after the host ignored.
+    /// The scheme only chooses the default port: TLS is on only when the TLS settings say so.
+    pub fn parse_address(text: &str, param: &str) -> Result<Self> {
+        let text = text.trim();
+        let (rest, default_port) = match text.split_once("://") {
+            None => (text, 80),
+            Some((scheme, rest)) => {
+                let port = match scheme.to_ascii_lowercase().as_str() {
+                    "tcp" | "http" => 80,
+                    "https" => 443,
+                    _ => {
+                        return Err(Error::argument(
+                            param,
+                            format!(
+                                "unknown scheme {scheme:?} in address {text:?} (tcp, http or https)"
+                            ),
+                        ))
+                    }
+                };
+                (rest.split(['/', '?', '#']).next().unwrap_or_default(), port)
+            }
+        };
+        let has_port = match rest.strip_prefix('[') {
+            Some(bracketed) => bracketed
+                .split_once(']')
+                .is_some_and(|(_, after)| !after.is_empty()),
+            None => rest.contains(':') && rest.parse::<std::net::Ipv6Addr>().is_err(),
+        };
+        if has_port {
+            return HostPort::parse(rest, param);
+        }
+        let host = rest.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() {
+            return Err(Error::argument(
+                param,
+                format!("empty host in address {text:?}"),
+            ));
+        }
+        Ok(HostPort {
+            host: host.to_string(),
+            port: default_port,
         })
     }
 
@@ -132,6 +179,41 @@ mod tests {
             .unwrap_err()
             .message()
             .contains("70000"));
+    }
+
+    #[test]
+    fn server_addresses_take_opis_forms_and_default_ports() {
+        for (text, host, port) in [
+            ("device.local:9100", "device.local", 9100),
+            ("device.local", "device.local", 80),
+            ("10.0.0.7", "10.0.0.7", 80),
+            ("::1", "::1", 80),
+            ("[::1]", "::1", 80),
+            ("[::1]:7000", "::1", 7000),
+            ("tcp://device.local:7000", "device.local", 7000),
+            ("tcp://device.local", "device.local", 80),
+            ("http://example.com", "example.com", 80),
+            ("HTTP://example.com:8080/path?q", "example.com", 8080),
+            ("https://example.com", "example.com", 443),
+            ("https://example.com/", "example.com", 443),
+            ("https://[::1]:8443/x", "::1", 8443),
+        ] {
+            let parsed = HostPort::parse_address(text, "Address").unwrap();
+            assert_eq!((parsed.host.as_str(), parsed.port), (host, port), "{text}");
+        }
+        for bad in [
+            "",
+            "ftp://host",
+            "https://",
+            "host:",
+            "host:x",
+            "[::1]80",
+            "tcp://:80",
+        ] {
+            let err = HostPort::parse_address(bad, "Address").unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Argument, "{bad}");
+            assert!(err.message().starts_with("Address:"), "{}", err.message());
+        }
     }
 
     #[test]

@@ -50,7 +50,7 @@ impl Endpoint {
     /// empty).
     pub fn parse(address: &str, tls_json: &str, proxy_json: &str) -> Result<Endpoint> {
         Ok(Endpoint {
-            target: HostPort::parse(address, "Address")?,
+            target: HostPort::parse_address(address, "Address")?,
             tls: TlsSettings::from_json(tls_json)?,
             proxy: ProxySettings::from_json(proxy_json)?,
         })

@@ -1,6 +1,7 @@
 //! The TLS and proxy settings users pass as JSON (the seed's formats, extended), and the
 //! functions that build them (`GetTlsSettings`, `GetProxySettings`).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -69,15 +70,30 @@ pub struct TlsSettings {
 
 /// Settings are a JSON object: serde would also build a struct from an array (`[]` would turn TLS
 /// on with every default), which no caller means.
-fn expect_object(text: &str, param: &str, what: &str) -> Result<()> {
-    if text.trim_start().starts_with('{') {
-        Ok(())
-    } else {
-        Err(Error::argument(
-            param,
-            format!("invalid {what} settings JSON: expected an object {{...}}"),
-        ))
+/// The settings JSON `text` stands for: the text itself when it is an object, or the contents of
+/// the file it names when it is a path ending in `.json` (as OPI accepts); anything else is an
+/// argument error naming `param`.
+fn settings_json<'a>(text: &'a str, param: &str, what: &str) -> Result<Cow<'a, str>> {
+    let trimmed = text.trim();
+    if trimmed.starts_with('{') {
+        return Ok(Cow::Borrowed(text));
     }
+    if trimmed.to_ascii_lowercase().ends_with(".json") {
+        return std::fs::read_to_string(trimmed)
+            .map(Cow::Owned)
+            .map_err(|e| {
+                Error::argument(
+                    param,
+                    format!("cannot read the {what} settings file {trimmed}: {e}"),
+                )
+            });
+    }
+    Err(Error::argument(
+        param,
+        format!(
+            "invalid {what} settings JSON: expected an object {{...}} or a path to a .json file"
+        ),
+    ))
 }
 
 fn yes() -> bool {
@@ -93,15 +109,16 @@ fn non_empty<'de, D: serde::Deserializer<'de>>(
 }
 
 impl TlsSettings {
-    /// Parses settings JSON. An empty string means plain TCP (`None`), as does
+    /// Parses settings JSON, given as text or as the path of a `.json` file holding it. An empty
+    /// string means plain TCP (`None`), as does
     /// `"use_tls": false`. Malformed JSON and unknown fields are
     /// [`argument`](crate::ErrorKind::Argument) errors that name the parameter and the field.
     pub fn from_json(text: &str) -> Result<Option<TlsSettings>> {
         if text.trim().is_empty() {
             return Ok(None);
         }
-        expect_object(text, "Tls", "TLS")?;
-        let settings: TlsSettings = serde_json::from_str(text)
+        let text = settings_json(text, "Tls", "TLS")?;
+        let settings: TlsSettings = serde_json::from_str(&text)
             .map_err(|e| Error::argument("Tls", format!("invalid TLS settings JSON: {e}")))?;
         Ok(settings.use_tls.then_some(settings))
     }
@@ -205,13 +222,14 @@ fn socks5() -> ProxyKind {
 }
 
 impl ProxySettings {
-    /// Parses proxy settings JSON; an empty string means no proxy.
+    /// Parses proxy settings JSON, given as text or as the path of a `.json` file holding it; an
+    /// empty string means no proxy.
     pub fn from_json(text: &str) -> Result<Option<ProxySettings>> {
         if text.trim().is_empty() {
             return Ok(None);
         }
-        expect_object(text, "Proxy", "proxy")?;
-        let settings: ProxySettings = serde_json::from_str(text)
+        let text = settings_json(text, "Proxy", "proxy")?;
+        let settings: ProxySettings = serde_json::from_str(&text)
             .map_err(|e| Error::argument("Proxy", format!("invalid proxy settings JSON: {e}")))?;
         settings.endpoint()?;
         Ok(Some(settings))
@@ -310,6 +328,38 @@ mod tests {
         assert_eq!(s.alpn, vec!["h2", "http/1.1"]);
         assert_eq!(s.min_version.as_deref(), Some("1.3"));
         assert_eq!(s.server_name.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn settings_may_be_the_path_of_a_json_file() {
+        let dir = std::env::temp_dir().join(format!("tcplink-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let tls = dir.join("tls.json");
+        std::fs::write(&tls, r#"{"use_tls": true, "accept_invalid_certs": true}"#).unwrap();
+        let proxy = dir.join("Proxy.JSON");
+        std::fs::write(&proxy, r#"{"server": "127.0.0.1", "port": 1080}"#).unwrap();
+        let parsed = TlsSettings::from_json(tls.to_str().unwrap())
+            .unwrap()
+            .unwrap();
+        assert!(parsed.accept_invalid_certs);
+        let parsed = ProxySettings::from_json(&format!(" {} ", proxy.display()));
+        assert_eq!(parsed.unwrap().unwrap().port, 1080);
+        let missing = dir.join("missing.json");
+        let err = TlsSettings::from_json(missing.to_str().unwrap()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Argument);
+        assert!(
+            err.message().starts_with("Tls: cannot read"),
+            "{}",
+            err.message()
+        );
+        assert!(err.message().contains("missing.json"), "{}", err.message());
+        let err = ProxySettings::from_json("proxy.txt").unwrap_err();
+        assert!(
+            err.message().contains("a path to a .json file"),
+            "{}",
+            err.message()
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! through `encoding_rs`.
 //!
 //! Any WHATWG label is accepted (`UTF-8`, `windows-1251`/`cp1251`, `KOI8-R`, `cp866`/`IBM866`,
-//! `UTF-16LE`/`UTF-16`, `UTF-16BE`, ...), case-insensitively. encoding_rs only decodes UTF-16,
-//! so encoding to it is done here.
+//! `UTF-16LE`/`UTF-16`, `UTF-16BE`, ...), case-insensitively, and so are 1C's names `ANSI`
+//! (windows-1251) and `OEM` (cp866), as `КодировкаТекста.ANSI` and `.OEM` mean in a Russian
+//! locale. encoding_rs only decodes UTF-16, so encoding to it is done here.
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE};
 use tcplink::{Error, Result};
@@ -18,12 +19,17 @@ impl TextEncoding {
 
     /// Looks an encoding up by name; an unknown name is an `argument` error for `param`.
     pub fn from_name(name: &str, param: &str) -> Result<TextEncoding> {
-        Encoding::for_label_no_replacement(name.trim().as_bytes())
+        let label = match name.trim() {
+            ansi if ansi.eq_ignore_ascii_case("ANSI") => "windows-1251",
+            oem if oem.eq_ignore_ascii_case("OEM") => "IBM866",
+            other => other,
+        };
+        Encoding::for_label_no_replacement(label.as_bytes())
             .map(TextEncoding)
             .ok_or_else(|| {
                 Error::argument(
                     param,
-                    format!("unknown encoding {name:?} (for example UTF-8, windows-1251, KOI8-R, CP866, UTF-16LE)"),
+                    format!("unknown encoding {name:?} (for example UTF-8, windows-1251, ANSI, KOI8-R, CP866, OEM, UTF-16LE)"),
                 )
             })
     }
@@ -98,6 +104,10 @@ mod tests {
             [0x2F, 0x04, 0x0A, 0x00]
         );
         assert_eq!(enc("UTF-8").encode("Я", "x").unwrap(), [0xD0, 0xAF]);
+        // 1C's names for the Windows and DOS code pages.
+        assert_eq!(enc("ANSI").encode("Я", "x").unwrap(), [0xDF]);
+        assert_eq!(enc(" oem ").encode("Я", "x").unwrap(), [0x9F]);
+        assert_eq!(enc("ANSI").name(), "windows-1251");
     }
 
     #[test]

@@ -42,7 +42,8 @@ pub enum Command {
 /// `tcplink request`.
 #[derive(Debug, Args)]
 pub struct RequestArgs {
-    /// The server, as HOST:PORT or [IPv6]:PORT.
+    /// The server: HOST:PORT, [IPv6]:PORT, a bare host (port 80), or tcp://, http:// (80) or
+    /// https:// (443) URLs; the scheme picks the default port only, never TLS.
     #[arg(short, long, value_name = "HOST:PORT")]
     pub address: String,
 
@@ -98,7 +99,8 @@ pub struct RequestArgs {
 /// `tcplink connect`.
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
-    /// The server, as HOST:PORT or [IPv6]:PORT.
+    /// The server: HOST:PORT, [IPv6]:PORT, a bare host (port 80), or tcp://, http:// (80) or
+    /// https:// (443) URLs; the scheme picks the default port only, never TLS.
     #[arg(value_name = "HOST:PORT")]
     pub address: String,
 

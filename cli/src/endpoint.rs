@@ -6,14 +6,14 @@ use std::path::Path;
 use tcplink::{ConnectOptions, Endpoint, Error, HostPort, ProxySettings, Result, TlsSettings};
 
 use crate::args::EndpointArgs;
-use crate::proxy_url;
+use crate::{opi_json, proxy_url};
 
 impl EndpointArgs {
     /// The endpoint for `address` with these options. Settings files and JSON are read and
     /// checked here, before anything touches the network.
     pub fn endpoint(&self, address: &str) -> Result<Endpoint> {
         Ok(Endpoint {
-            target: HostPort::parse(address, "address")?,
+            target: HostPort::parse_address(address, "address")?,
             tls: self.tls_settings()?,
             proxy: self.proxy_settings()?,
         })
@@ -83,13 +83,16 @@ fn override_with(field: &mut Option<String>, flag: Option<String>) {
 }
 
 /// The JSON text of an option that takes JSON or the path of a JSON file: a value that starts
-/// with `{` is JSON, anything else is a path.
+/// with `{` is JSON, anything else is a path. Either may be written as OPI's documentation
+/// writes it (see [`opi_json`]).
 fn json_or_file(value: &str, param: &str) -> Result<String> {
-    if value.trim_start().starts_with('{') {
-        return Ok(value.to_string());
-    }
-    std::fs::read_to_string(value)
-        .map_err(|e| Error::argument(param, format!("cannot read {value}: {e}")))
+    let text = if value.trim_start().starts_with('{') {
+        value.to_string()
+    } else {
+        std::fs::read_to_string(value)
+            .map_err(|e| Error::argument(param, format!("cannot read {value}: {e}")))?
+    };
+    Ok(opi_json::normalize(&text))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod endpoint;
 mod escapes;
 mod exit;
 mod input;
+mod opi_json;
 mod output;
 mod progress;
 mod proxy_url;

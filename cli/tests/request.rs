@@ -175,6 +175,14 @@ fn socks5_proxy_by_url_json_and_file() {
     std::fs::write(&file, &json).unwrap();
     let run3 = request(&echo.addr(), "via file\n", &["--proxy", path(&file)]).expect(code::OK);
     assert_eq!(run3.out(), "via file\n");
+
+    // As OPI's documentation writes it: single quotes, the port as a string.
+    let opi = format!(
+        "{{'server':'127.0.0.1','port':'{}','proxy_type':'socks5','login':'user','password':'p@ss'}}",
+        socks.port
+    );
+    let run4 = request(&echo.addr(), "via OPI's form\n", &["--proxy", &opi]).expect(code::OK);
+    assert_eq!(run4.out(), "via OPI's form\n");
 }
 
 #[test]
@@ -226,7 +234,8 @@ fn exit_code_proxy_for_rejected_credentials_and_a_non_proxy() {
 fn exit_code_argument_for_bad_values() {
     let bad: &[&[&str]] = &[
         &["request"],
-        &["request", "-a", "no-port"],
+        &["request", "-a", "h:"],
+        &["request", "-a", "ftp://h:1"],
         &["request", "-a", "h:70000"],
         &["request", "-a", "h:1", "--string", "maybe"],
         &["request", "-a", "h:1", "--timeout", "soon"],

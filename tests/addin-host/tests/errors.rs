@@ -78,7 +78,11 @@ fn bad_inputs_are_argument_errors_that_name_the_parameter() {
             vec![s("127.0.0.1:70000")],
             "Address: port 70000 is out of range",
         ),
-        ("Connect", vec![s("localhost")], "Address: missing ':port'"),
+        (
+            "Connect",
+            vec![s("localhost:")],
+            "Address: port \"\" is not a number",
+        ),
         (
             "Connect",
             vec![s(&addr), s("{bad json")],

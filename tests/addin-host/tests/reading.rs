@@ -423,3 +423,32 @@ fn the_idle_timeout_ends_a_read_when_no_byte_comes_for_that_long() {
     assert_eq!(read_end(&obj), s("idle"));
     finish(obj);
 }
+
+#[test]
+fn opis_inputs_urls_settings_files_and_1c_encoding_names() {
+    let echo = socat_echo();
+    let port = echo.addr().rsplit_once(':').unwrap().1.to_string();
+    let obj = client();
+    // A URL: the scheme picks the default port only, an explicit port wins.
+    let url = format!("tcp://127.0.0.1:{port}");
+    assert_eq!(call(&obj, "Connect", &[s(&url)]), Value::Bool(true));
+    // 1C's encoding names.
+    call(&obj, "SendLine", &[s("Привет\n"), s("ANSI")]);
+    let line = call(&obj, "ReadLine", &[s("windows-1251"), s("\n")]);
+    assert_eq!(line, s("Привет\n"));
+    call(&obj, "SendLine", &[s("Мир\n"), s("OEM")]);
+    let raw = call(&obj, "ReadBinaryData", &[Value::I4(0), s("\n")]);
+    assert_eq!(raw.as_blob(), [0x8C, 0xA8, 0xE0, b'\n']);
+    // Settings given as the path of a .json file.
+    let dir = tempfile::tempdir().unwrap();
+    let tls = dir.path().join("tls.json");
+    std::fs::write(&tls, r#"{"use_tls": false}"#).unwrap();
+    let http = format!("http://127.0.0.1:{port}/ignored");
+    let args = [s(&http), s(tls.to_str().unwrap())];
+    assert_eq!(call(&obj, "Connect", &args), Value::Bool(true));
+    let missing = dir.path().join("missing.json");
+    let args = [s(&url), s(missing.to_str().unwrap())];
+    assert_eq!(call(&obj, "Connect", &args), Value::Bool(false));
+    assert!(error_message(&obj).contains("missing.json"));
+    finish(obj);
+}
