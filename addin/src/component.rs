@@ -211,7 +211,12 @@ impl TcpClient {
                 value.discard();
                 true
             }
-            (Err(e), out) => self.fail(e, Some(failure), out),
+            (Err(e), out) => {
+                if let Some(log) = &self.state.log {
+                    log.record(&format!("{} failed: {e}", spec.names.label()));
+                }
+                self.fail(e, Some(failure), out)
+            }
         }
     }
 }

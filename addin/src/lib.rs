@@ -6,8 +6,11 @@
 //! connect timeout, the connection state, why the last read ended, TLS details, the version, and
 //! whether failures raise exceptions.
 //!
+//! The BSL modules shipped beside it are made by [`bsl`].
+//!
 //! Module map: [`names`] (bilingual names, lookup), [`params`] (parameter descriptions and
-//! conversion), [`encodings`] (text encodings), [`state`] (the object's state and operations),
+//! conversion), [`encodings`] (text encodings), [`log`] (the event log), [`state`] (the object's
+//! state and operations),
 //! [`methods`] and [`props`] (the tables), [`component`] (the platform-facing object) and the
 //! exported functions below.
 
@@ -17,8 +20,10 @@ use std::ffi::{c_int, c_long, c_void};
 
 use addin1c::{create_component, destroy_component, utf16_null, AttachType};
 
+pub mod bsl;
 pub mod component;
 pub mod encodings;
+pub mod log;
 pub mod methods;
 pub mod names;
 pub mod params;

@@ -97,19 +97,26 @@ const MARKER: P = P::optional(names!("Маркер", "Marker"), K::TextOrBinary,
 const ADDRESS: P = P::required(names!("Адрес", "Address"), K::Text);
 const TLS: P = P::optional(names!("Tls", "Tls"), K::Text, D::Text(""));
 const PROXY: P = P::optional(names!("Прокси", "Proxy"), K::Text, D::Text(""));
+const LOGGING: P = P::optional(names!("Логирование", "Logging"), K::Text, D::Text(""));
 
 /// Index of `ПолучитьПоследнююОшибку`, the one method that does not reset the last error.
 pub const GET_LAST_ERROR: usize = 9;
 
 /// Every method, in the platform's numbering.
-pub static METHODS: [MethodSpec; 10] = [
+pub static METHODS: [MethodSpec; 11] = [
     MethodSpec {
         names: names!("ОткрытьСоединение", "Connect"),
-        params: &[ADDRESS, TLS, PROXY],
+        params: &[ADDRESS, TLS, PROXY, LOGGING],
         returns: Returns::Bool,
         run: |s, a| {
-            s.connect(&a.text(0)?, &a.text(1)?, &a.text(2)?)
-                .map(|_| Value::Bool(true))
+            let logging = (a.text(3)?, a.label(3));
+            s.connect(
+                &a.text(0)?,
+                &a.text(1)?,
+                &a.text(2)?,
+                (&logging.0, &logging.1),
+            )
+            .map(|_| Value::Bool(true))
         },
     },
     MethodSpec {
@@ -262,7 +269,36 @@ pub static METHODS: [MethodSpec; 10] = [
             ))
         },
     },
+    MethodSpec {
+        names: names!("ПолучитьЛог", "GetLog"),
+        params: &[P::optional(
+            names!("ЧислоСобытий", "EventCount"),
+            K::Number,
+            D::Number(100),
+        )],
+        returns: Returns::Text,
+        run: |s, a| Ok(Value::Text(log_json(s, a.size(0)?))),
+    },
 ];
+
+/// `ПолучитьЛог`'s answer, with OPI's keys: `{"result": true, "logs": [...], "returned": n,
+/// "total": m}` with the last `count` events (0: all), or `{"result": false, "error": ...}` when
+/// the object keeps no log in memory.
+fn log_json(state: &ClientState, count: usize) -> String {
+    match state.log.as_ref().and_then(|log| log.last(count)) {
+        Some(extract) => serde_json::json!({
+            "result": true,
+            "returned": extract.lines.len(),
+            "total": extract.total,
+            "logs": extract.lines,
+        }),
+        None => serde_json::json!({
+            "result": false,
+            "error": "no event log in memory: open the connection with logging settings whose mode is memory or both",
+        }),
+    }
+    .to_string()
+}
 
 #[cfg(test)]
 mod tests {
@@ -277,7 +313,7 @@ mod tests {
         assert_eq!(
             summary,
             [
-                ("ОткрытьСоединение", "Connect", 1, 3),
+                ("ОткрытьСоединение", "Connect", 1, 4),
                 ("ЗакрытьСоединение", "Close", 0, 0),
                 ("ОтправитьДвоичныеДанные", "SendBinaryData", 1, 2),
                 ("ОтправитьСтроку", "SendLine", 1, 3),
@@ -287,6 +323,7 @@ mod tests {
                 ("ПолучитьНастройкиTls", "GetTlsSettings", 1, 2),
                 ("ПолучитьНастройкиПрокси", "GetProxySettings", 2, 5),
                 ("ПолучитьПоследнююОшибку", "GetLastError", 0, 0),
+                ("ПолучитьЛог", "GetLog", 0, 1),
             ]
         );
         assert_eq!(METHODS[GET_LAST_ERROR].names.en, "GetLastError");

@@ -1,8 +1,10 @@
 //! The state of one `TcpClient` object: its connection, settings and the outcome of the last
 //! call, and the operations the methods perform on it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::log::{EventLog, LogSettings};
 use tcplink::{
     process_request, BorrowedRead, ConnectOptions, Connection, Endpoint, Error, ErrorKind,
     ProxySettings, ReadEnd, ReadLimits, ReadOutcome, Request, Result, TlsSettings,
@@ -23,6 +25,8 @@ pub struct ClientState {
     pub last_error: Option<Error>,
     /// Why the last read (of this object's connection, or of `ОбработатьЗапрос`) ended.
     pub last_read_end: Option<ReadEnd>,
+    /// The event log, once `ОткрытьСоединение` was given logging settings.
+    pub log: Option<Arc<EventLog>>,
 }
 
 impl Default for ClientState {
@@ -33,6 +37,7 @@ impl Default for ClientState {
             throw_errors: false,
             last_error: None,
             last_read_end: None,
+            log: None,
         }
     }
 }
@@ -66,9 +71,19 @@ impl ClientState {
     }
 
     /// Connects, replacing (closing) any open connection. The settings are checked first: bad
-    /// settings leave the open connection alone.
-    pub fn connect(&mut self, address: &str, tls_json: &str, proxy_json: &str) -> Result<()> {
+    /// settings leave the open connection alone. Logging settings (`log_json`, `""`: keep the
+    /// log as it is) start a new event log for this object; `log_param` names them in errors.
+    pub fn connect(
+        &mut self,
+        address: &str,
+        tls_json: &str,
+        proxy_json: &str,
+        (log_json, log_param): (&str, &str),
+    ) -> Result<()> {
         let endpoint = Endpoint::parse(address, tls_json, proxy_json)?;
+        if let Some(settings) = LogSettings::from_json(log_json, log_param)? {
+            self.log = Some(Arc::new(EventLog::open(&settings, log_param)?));
+        }
         self.close();
         self.last_read_end = None;
         self.connection = Some(Connection::open(&endpoint, &self.connect_options())?);

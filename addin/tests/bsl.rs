@@ -1,10 +1,11 @@
-//! Static checks of the BSL modules in `addin/bsl/` (the 1C common module and the OneScript
-//! variant): they export exactly layer 2 of the API, and every call they make on the component
-//! object names an exported method (in either language) with a parameter count it accepts,
-//! and every property they touch exists.
+//! Static checks of the BSL modules shipped in the package (`TcpLink` and `OPI_TCP`, for 1C and
+//! for OneScript, made by `tcplink_addin::bsl` from `addin/bsl/`): they export layer 2 of the API
+//! under Russian and English names, every function of OPI's `OPI_TCP` with its parameters in
+//! OPI's order and with OPI's defaults, they check the component's version, and every call they
+//! make on the component object names an exported method (in either language) with a parameter
+//! count it accepts, and every property they touch exists.
 
-use std::path::Path;
-
+use tcplink_addin::bsl::shipped_files;
 use tcplink_addin::methods::METHODS;
 use tcplink_addin::props::PROPS;
 
@@ -68,8 +69,18 @@ fn tokenize(source: &str) -> Vec<Token> {
     tokens
 }
 
+/// Whether `token` is the word `name`, or its English counterpart (`Функция`/`Function`, ...).
 fn is_ident(token: Option<&Token>, name: &str) -> bool {
-    matches!(token, Some(Token::Ident(i)) if i.to_lowercase() == name.to_lowercase())
+    let english = match name {
+        "Функция" => "Function",
+        "Процедура" => "Procedure",
+        "Экспорт" => "Export",
+        "Знач" => "Val",
+        "Возврат" => "Return",
+        other => other,
+    };
+    matches!(token, Some(Token::Ident(i))
+        if i.to_lowercase() == name.to_lowercase() || i.to_lowercase() == english.to_lowercase())
 }
 
 /// The exported functions: `Name(Param, Param = default, ...)`, `Знач` dropped.
@@ -113,9 +124,20 @@ fn exported_signatures(tokens: &[Token]) -> Vec<String> {
 
 /// Variables that hold the component object in the modules.
 const COMPONENT_VARS: [&str; 2] = ["Соединение", "Клиент"];
-/// Other objects whose members the modules use (JSON reader and writer, an error map, a
-/// platform enumeration).
-const OTHER_OBJECTS: [&str; 4] = ["Запись", "Чтение", "Ошибка", "ТипВнешнейКомпоненты"];
+/// Other objects whose members the modules use (JSON reader and writer, error maps, the log, a
+/// file, binary data, platform enumerations and character constants).
+const OTHER_OBJECTS: [&str; 10] = [
+    "Запись",
+    "Чтение",
+    "Ошибка",
+    "Значение",
+    "Журнал",
+    "Файл",
+    "Данные",
+    "ТипВнешнейКомпоненты",
+    "КодировкаТекста",
+    "Символы",
+];
 
 /// A member access on the component: the member's name and, for calls, the argument count.
 #[derive(Debug)]
@@ -172,10 +194,12 @@ fn check_component_variables(tokens: &[Token]) {
         let creates = is_ident(Some(token), "НовыйКлиент")
             && tokens.get(i + 1) == Some(&Token::Punct('('))
             || matches!(token, Token::Str(s) if s.starts_with("AddIn.TcpLink"));
-        // `Функция НовыйКлиент()` defines it; `Тип("AddIn...")` names the type.
+        // `Функция НовыйКлиент()` defines it; `Тип("AddIn...")` names the type; `... = "AddIn..."`
+        // compares a type's name.
         if !creates
             || is_ident(tokens.get(i.wrapping_sub(1)), "Функция")
             || is_ident(tokens.get(i.wrapping_sub(2)), "Тип")
+            || tokens.get(i.wrapping_sub(1)) == Some(&Token::Punct('='))
         {
             continue;
         }
@@ -201,31 +225,163 @@ fn check_component_variables(tokens: &[Token]) {
     }
 }
 
+/// Layer 2: every function under its Russian name, in the order the module defines them, then
+/// the English names.
 fn layer2() -> Vec<&'static str> {
     vec![
-        r#"ОткрытьСоединение(Адрес, Tls = "", Прокси = "")"#,
+        r#"ОткрытьСоединение(Адрес, Tls = "", Прокси = "", Логирование = "")"#,
         "ЗакрытьСоединение(Соединение)",
         "ОтправитьДвоичныеДанные(Соединение, Данные, Таймаут = 5000)",
         r#"ОтправитьСтроку(Соединение, Данные, Кодировка = "UTF-8", Таймаут = 5000)"#,
-        r#"ПрочитатьДвоичныеДанные(Соединение, МаксимальныйРазмер = 0, Маркер = "", Таймаут = 5000)"#,
-        r#"ПрочитатьСтроку(Соединение, Кодировка = "UTF-8", Маркер = "", Таймаут = 5000)"#,
-        r#"ОбработатьЗапрос(Адрес, Данные = "", ОтветСтрокой = Истина, Tls = "")"#,
+        r#"ПрочитатьДвоичныеДанные(Соединение, МаксимальныйРазмер = 0, Маркер = "", Таймаут = 5000, ТаймаутОжидания = 0)"#,
+        r#"ПрочитатьСтроку(Соединение, Кодировка = "UTF-8", Маркер = "", Таймаут = 5000, ТаймаутОжидания = 0)"#,
+        r#"ОбработатьЗапрос(Адрес, Данные = "", ОтветСтрокой = Истина, Tls = "", Прокси = "")"#,
         r#"ПолучитьНастройкиTls(ОтключитьПроверкуСертификатов, ПутьКСертификату = "")"#,
         r#"ПолучитьНастройкиПрокси(Адрес, Порт, Вид = "socks5", Логин = Неопределено, Пароль = Неопределено)"#,
         "ПолучитьПоследнююОшибку(Соединение)",
         "ЭтоОбъектКлиента(Значение)",
+        r#"ПолучитьНастройкиЛогирования(ЗаписьВПамять = Истина, МаксимумСобытий = 300, ПутьКФайлу = "")"#,
+        "ПолучитьЛог(Объект, КакСтрока = Ложь, ЧислоСобытий = 100)",
+        r#"CreateConnection(Address, Tls = "", Proxy = "", Logging = "")"#,
+        "CloseConnection(Connection)",
+        "SendBinaryData(Connection, Data, Timeout = 5000)",
+        r#"SendLine(Connection, Data, Encoding = "UTF-8", Timeout = 5000)"#,
+        r#"ReadBinaryData(Connection, MaxSize = 0, Marker = "", Timeout = 5000, IdleTimeout = 0)"#,
+        r#"ReadLine(Connection, Encoding = "UTF-8", Marker = "", Timeout = 5000, IdleTimeout = 0)"#,
+        r#"ProcessRequest(Address, Data = "", ResponseString = True, Tls = "", Proxy = "")"#,
+        r#"GetTlsSettings(DisableCertVerification, CertFilepath = "")"#,
+        r#"GetProxySettings(Address, Port, View = "socks5", Login = Undefined, Password = Undefined)"#,
+        "GetLastError(Connection)",
+        "IsClientObject(Value)",
+        r#"GetLoggingSettings(WriteToMemory = True, MaxEvents = 300, FilePath = "")"#,
+        "GetLog(Object, AsString = False, EventCount = 100)",
     ]
 }
 
-fn check_module(file: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("bsl").join(file);
-    let source =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let tokens = tokenize(&source);
+/// OPI's `OPI_TCP` client functions as its documentation gives them (Russian and English names,
+/// parameters in order, defaults): OPI code calls these positionally, so each must exist with
+/// these parameters first; a module may add optional parameters after them.
+fn opi_functions() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
+    vec![
+        (
+            "ОткрытьСоединение",
+            "CreateConnection",
+            vec!["Адрес", r#"Tls = """#, r#"Прокси = """#],
+        ),
+        ("ЗакрытьСоединение", "CloseConnection", vec!["Соединение"]),
+        (
+            "ПрочитатьДвоичныеДанные",
+            "ReadBinaryData",
+            vec![
+                "Соединение",
+                "МаксимальныйРазмер = 0",
+                r#"Маркер = """#,
+                "Таймаут = 5000",
+            ],
+        ),
+        (
+            "ПрочитатьСтроку",
+            "ReadLine",
+            vec![
+                "Соединение",
+                r#"Кодировка = "UTF-8""#,
+                r#"Маркер = """#,
+                "Таймаут = 5000",
+            ],
+        ),
+        (
+            "ОтправитьДвоичныеДанные",
+            "SendBinaryData",
+            vec!["Соединение", "Данные", "Таймаут = 5000"],
+        ),
+        (
+            "ОтправитьСтроку",
+            "SendLine",
+            vec![
+                "Соединение",
+                "Данные",
+                r#"Кодировка = "UTF-8""#,
+                "Таймаут = 5000",
+            ],
+        ),
+        (
+            "ОбработатьЗапрос",
+            "ProcessRequest",
+            vec![
+                "Адрес",
+                r#"Данные = """#,
+                "ОтветСтрокой = Истина",
+                r#"Tls = """#,
+                r#"Прокси = """#,
+            ],
+        ),
+        (
+            "ПолучитьПоследнююОшибку",
+            "GetLastError",
+            vec!["Соединение"],
+        ),
+        (
+            "ПолучитьНастройкиПрокси",
+            "GetProxySettings",
+            vec![
+                "Адрес",
+                "Порт",
+                r#"Вид = "socks5""#,
+                "Логин = Неопределено",
+                "Пароль = Неопределено",
+            ],
+        ),
+        (
+            "ПолучитьНастройкиTls",
+            "GetTlsSettings",
+            vec!["ОтключитьПроверкуСертификатов", r#"ПутьКСертификату = """#],
+        ),
+        ("ЭтоОбъектКлиента", "IsClientObject", vec!["Значение"]),
+        (
+            "ПолучитьНастройкиЛогирования",
+            "GetLoggingSettings",
+            vec![
+                "ЗаписьВПамять = Истина",
+                "МаксимумСобытий = 300",
+                r#"ПутьКФайлу = """#,
+            ],
+        ),
+        (
+            "ПолучитьЛог",
+            "GetLog",
+            vec!["Объект", "КакСтрока = Ложь", "ЧислоСобытий = 100"],
+        ),
+    ]
+}
+
+/// The parameters of `signature` (`Name(A, B = 1)`), as written.
+fn params_of(signature: &str) -> Vec<String> {
+    let inner = signature.split_once('(').unwrap().1.trim_end_matches(')');
+    inner
+        .split(", ")
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The defaults of `params` (what follows ` = `), or "" for required ones.
+fn defaults(params: &[String]) -> Vec<String> {
+    params
+        .iter()
+        .map(|p| {
+            p.split_once(" = ")
+                .map_or(String::new(), |(_, d)| d.to_string())
+        })
+        .collect()
+}
+
+fn check_module(name: &str, source: &str) {
+    let tokens = tokenize(source);
+    let signatures = exported_signatures(&tokens);
     assert_eq!(
-        exported_signatures(&tokens),
+        signatures,
         layer2(),
-        "{file}: the exported functions are layer 2"
+        "{name}: the exported functions are layer 2"
     );
     check_component_variables(&tokens);
     let uses = component_uses(&tokens);
@@ -237,12 +393,12 @@ fn check_module(file: &str) {
                     .iter()
                     .position(|m| m.names.matches(&u.member))
                     .unwrap_or_else(|| {
-                        panic!("{file}: {} is not a method of the component", u.member)
+                        panic!("{name}: {} is not a method of the component", u.member)
                     });
                 let method = &METHODS[num];
                 assert!(
                     (method.required_params()..=method.params.len()).contains(&args),
-                    "{file}: {} called with {args} arguments; it takes {} to {}",
+                    "{name}: {} called with {args} arguments; it takes {} to {}",
                     u.member,
                     method.required_params(),
                     method.params.len()
@@ -251,7 +407,7 @@ fn check_module(file: &str) {
             }
             None => assert!(
                 PROPS.iter().any(|p| p.names.matches(&u.member)),
-                "{file}: {} is not a property of the component",
+                "{name}: {} is not a property of the component",
                 u.member
             ),
         }
@@ -262,17 +418,89 @@ fn check_module(file: &str) {
         .filter(|(_, used)| !used)
         .map(|(m, _)| m.names.ru)
         .collect();
-    assert!(unused.is_empty(), "{file}: layer 2 never calls {unused:?}");
+    assert!(unused.is_empty(), "{name}: layer 2 never calls {unused:?}");
 }
 
 #[test]
-fn the_1c_common_module_calls_only_exported_methods() {
-    check_module("TcpLink.bsl");
+fn every_shipped_module_exports_layer_2_and_calls_only_exported_methods() {
+    let files = shipped_files();
+    let modules: Vec<_> = files
+        .iter()
+        .filter(|f| f.name.ends_with(".bsl") || f.name.ends_with(".os"))
+        .collect();
+    assert_eq!(modules.len(), 4);
+    for module in modules {
+        check_module(&module.name, &module.text);
+    }
 }
 
 #[test]
-fn the_onescript_module_calls_only_exported_methods() {
-    check_module("TcpLink.os");
+fn opi_tcp_has_every_opi_function_in_both_languages_with_opis_parameters() {
+    let files = shipped_files();
+    for module in files.iter().filter(|f| f.name.starts_with("OPI_TCP.")) {
+        let signatures = exported_signatures(&tokenize(&module.text));
+        let find = |name: &str| {
+            signatures
+                .iter()
+                .find(|s| s.starts_with(&format!("{name}(")))
+                .unwrap_or_else(|| panic!("{}: no function {name}", module.name))
+        };
+        for (ru, en, opi_params) in opi_functions() {
+            let ours = params_of(find(ru));
+            assert!(
+                ours.len() >= opi_params.len() && ours[..opi_params.len()] == opi_params[..],
+                "{}: {ru} takes {ours:?}; OPI code passes {opi_params:?}",
+                module.name
+            );
+            // Added parameters are optional, so OPI's calls still fit.
+            assert!(
+                defaults(&ours)[opi_params.len()..]
+                    .iter()
+                    .all(|d| !d.is_empty()),
+                "{}: {ru} adds a required parameter",
+                module.name
+            );
+            let english = params_of(find(en));
+            assert_eq!(english.len(), ours.len(), "{}: {en}", module.name);
+            let same_defaults =
+                defaults(&english)
+                    .iter()
+                    .zip(defaults(&ours))
+                    .all(|(e, r)| match (e.as_str(), r.as_str()) {
+                        ("True", "Истина") | ("False", "Ложь") | ("Undefined", "Неопределено") => {
+                            true
+                        }
+                        (e, r) => e == r,
+                    });
+            assert!(
+                same_defaults,
+                "{}: {en} and {ru} differ in defaults",
+                module.name
+            );
+        }
+    }
+}
+
+#[test]
+fn the_modules_check_that_the_component_is_their_version() {
+    for module in shipped_files()
+        .iter()
+        .filter(|f| !f.name.ends_with(".config"))
+    {
+        let expected = format!(
+            "Функция ВерсияМодуля()\n\tВозврат \"{}\";",
+            tcplink::VERSION
+        );
+        assert!(
+            module.text.contains(&expected),
+            "{}: ВерсияМодуля must return {}",
+            module.name,
+            tcplink::VERSION
+        );
+        assert!(module
+            .text
+            .contains("Если Клиент.Версия <> ВерсияМодуля() Тогда"));
+    }
 }
 
 #[test]
@@ -288,4 +516,6 @@ fn the_checker_catches_bad_calls() {
     let close = component_uses(&tokenize("Соединение.ЗакрытьСоединение();"));
     assert_eq!(close[0].args, Some(0));
     assert_eq!(exported_signatures(&tokens), ["Ф(Соединение)"]);
+    let english = tokenize("Function F(Val Connection, Val A = True) Export\nEndFunction");
+    assert_eq!(exported_signatures(&english), ["F(Connection, A = True)"]);
 }

@@ -11,11 +11,11 @@ use crate::manifest;
 use crate::matrix::Platform;
 
 /// Writes `zip_path` holding MANIFEST.XML, each platform's library under its zip name, and
-/// `extras` (path on disk, name in the zip).
+/// `extras` (name in the zip, contents).
 pub fn write(
     zip_path: &Path,
     libraries: &[(Platform, PathBuf)],
-    extras: &[(PathBuf, String)],
+    extras: &[(String, Vec<u8>)],
 ) -> Result<(), String> {
     let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", zip_path.display());
     if let Some(dir) = zip_path.parent() {
@@ -30,14 +30,16 @@ pub fn write(
         .map_err(|e| fail(&e))?;
     zip.write_all(manifest::render(&platforms).as_bytes())
         .map_err(|e| fail(&e))?;
-    let files = libraries
-        .iter()
-        .map(|(p, path)| (path, p.zip_name))
-        .chain(extras.iter().map(|(path, name)| (path, name.as_str())));
-    for (path, name) in files {
+    for (platform, path) in libraries {
         let bytes = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        zip.start_file(name, options).map_err(|e| fail(&e))?;
+        zip.start_file(platform.zip_name, options)
+            .map_err(|e| fail(&e))?;
         zip.write_all(&bytes).map_err(|e| fail(&e))?;
+    }
+    for (name, bytes) in extras {
+        zip.start_file(name.as_str(), options)
+            .map_err(|e| fail(&e))?;
+        zip.write_all(bytes).map_err(|e| fail(&e))?;
     }
     zip.finish().map_err(|e| fail(&e))?;
     Ok(())

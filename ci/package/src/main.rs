@@ -19,12 +19,6 @@ use std::process::ExitCode;
 
 use matrix::{Package, PACKAGES};
 
-/// The BSL modules shipped in every zip: (path in the workspace, name in the zip).
-const BSL_MODULES: [(&str, &str); 2] = [
-    ("addin/bsl/TcpLink.bsl", "bsl/TcpLink.bsl"),
-    ("addin/bsl/TcpLink.os", "bsl/TcpLink.os"),
-];
-
 /// Builds `package`, writes and verifies its zip in `dist/`; returns the zip's path.
 fn make(workspace: &Path, package: &Package) -> Result<PathBuf, String> {
     let libraries = build::addin(workspace, package)?;
@@ -41,9 +35,10 @@ fn make(workspace: &Path, package: &Package) -> Result<PathBuf, String> {
             dependencies.join(" ")
         );
     }
-    let extras: Vec<(PathBuf, String)> = BSL_MODULES
-        .iter()
-        .map(|(path, name)| (workspace.join(path), name.to_string()))
+    // The BSL modules (TcpLink and OPI_TCP, for 1C and OneScript) in bsl/.
+    let extras: Vec<(String, Vec<u8>)> = tcplink_addin::bsl::shipped_files()
+        .into_iter()
+        .map(|file| (format!("bsl/{}", file.name), file.text.into_bytes()))
         .collect();
     let zip = workspace.join("dist").join(package.zip_file());
     archive::write(&zip, &libraries, &extras)?;

@@ -11,7 +11,11 @@ fn api() -> Vec<(&'static str, &'static str, Vec<Option<Value>>)> {
     let t = |x: &str| Some(Value::str(x));
     let n = |x: i32| Some(Value::I4(x));
     vec![
-        ("Connect", "ОткрытьСоединение", vec![None, t(""), t("")]),
+        (
+            "Connect",
+            "ОткрытьСоединение",
+            vec![None, t(""), t(""), t("")],
+        ),
         ("Close", "ЗакрытьСоединение", vec![]),
         (
             "SendBinaryData",
@@ -45,6 +49,7 @@ fn api() -> Vec<(&'static str, &'static str, Vec<Option<Value>>)> {
             vec![None, None, t("socks5"), t(""), t("")],
         ),
         ("GetLastError", "ПолучитьПоследнююОшибку", vec![]),
+        ("GetLog", "ПолучитьЛог", vec![n(100)]),
     ]
 }
 

@@ -73,6 +73,7 @@ fn api(addr: &str) -> Vec<Method> {
                 p("Адрес (Address)", Text, s(addr)),
                 p("Tls (Tls)", Text, s("")),
                 p("Прокси (Proxy)", Text, s("")),
+                p("Логирование (Logging)", Text, s("")),
             ],
         ),
         m(
@@ -141,6 +142,10 @@ fn api(addr: &str) -> Vec<Method> {
         ),
         m("ЗакрытьСоединение (Close)", vec![]),
         m("ПолучитьПоследнююОшибку (GetLastError)", vec![]),
+        m(
+            "ПолучитьЛог (GetLog)",
+            vec![p("ЧислоСобытий (EventCount)", Number, Value::I4(10))],
+        ),
     ]
 }
 
