@@ -9,15 +9,16 @@
 //!
 //! ```
 //! use std::sync::{Arc, Mutex};
-//! use tcplink::{ConnectOptions, Event, EventSink};
+//! use tcplink::{ConnectOptions, Event};
 //!
 //! let lines = Arc::new(Mutex::new(Vec::new()));
 //! let kept = lines.clone();
-//! let sink: Arc<dyn EventSink> = Arc::new(move |event: &Event<'_>| {
-//!     kept.lock().unwrap().push(event.to_string());
-//! });
-//! let options = ConnectOptions { events: Some(sink), ..ConnectOptions::default() };
-//! # let _ = options;
+//! let options = ConnectOptions {
+//!     events: Some(Arc::new(move |event: &Event| kept.lock().unwrap().push(event.to_string()))),
+//!     ..ConnectOptions::default()
+//! };
+//! options.events.as_ref().unwrap().event(&Event::Sent { bytes: 12 });
+//! assert_eq!(*lines.lock().unwrap(), ["sent 12 bytes"]);
 //! ```
 //!
 //! # Why a callback
@@ -28,7 +29,7 @@
 //! process, so it cannot route events to the object they belong to, and its records are
 //! formatted text where a callback gets the typed [`Event`] (sizes, addresses, the
 //! [`TlsInfo`]). For programs that do want their events in `log`, the `log` feature adds
-//! [`LogSink`], a sink that forwards every event there; nothing reaches `log` unless it is set.
+//! `LogSink`, a sink that forwards every event there; nothing reaches `log` unless it is set.
 //!
 //! Events borrow from the connection (addresses, the error, the TLS report), so emitting one
 //! allocates nothing; with no sink set nothing is built or formatted at all. A sink that keeps
