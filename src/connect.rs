@@ -1,14 +1,17 @@
 //! The connector chain: resolve, TCP connect (to the target or the proxy), proxy handshake, TLS
 //! handshake, all bounded by one [`Deadline`] from [`ConnectOptions::connect_timeout`].
 
+use std::fmt;
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use socket2::{SockRef, TcpKeepalive};
 
 use crate::address::HostPort;
 use crate::deadline::Deadline;
 use crate::error::{Error, ErrorKind, Result};
+use crate::events::{Emitter, Event, EventSink};
 use crate::resolve::resolve;
 use crate::settings::{ProxySettings, TlsSettings};
 use crate::socket::TimedSocket;
@@ -16,13 +19,16 @@ use crate::tls::{self, TlsParams};
 use crate::transport::Transport;
 
 /// How to establish connections.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct ConnectOptions {
     /// One bound on resolving, connecting, the proxy handshake and the TLS handshake together;
     /// `None` or zero means no limit. Default 10 s.
     pub connect_timeout: Option<Duration>,
     /// TCP keepalive idle time, if keepalive probes should be sent. Default off.
     pub keepalive: Option<Duration>,
+    /// Where to tell what the connect and then the [`Connection`](crate::Connection) do (see
+    /// [`crate::events`]). Default none.
+    pub events: Option<Arc<dyn EventSink>>,
 }
 
 impl Default for ConnectOptions {
@@ -30,7 +36,18 @@ impl Default for ConnectOptions {
         ConnectOptions {
             connect_timeout: Some(Duration::from_secs(10)),
             keepalive: None,
+            events: None,
         }
+    }
+}
+
+impl fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("keepalive", &self.keepalive)
+            .field("events", &self.events.as_ref().map(|_| "EventSink"))
+            .finish()
     }
 }
 
@@ -56,8 +73,18 @@ impl Endpoint {
         })
     }
 
-    /// Connects, returning a ready transport with no deadlines set.
+    /// Connects, returning a ready transport with no deadlines set. Each step is told to
+    /// [`ConnectOptions::events`], and a failure as an [`Event::Error`].
     pub fn connect(&self, options: &ConnectOptions) -> Result<Box<dyn Transport>> {
+        let events = Emitter::new(options.events.as_deref());
+        events.on_error(self.connect_with(options, events))
+    }
+
+    fn connect_with(
+        &self,
+        options: &ConnectOptions,
+        events: Emitter<'_>,
+    ) -> Result<Box<dyn Transport>> {
         // Settings are checked before anything touches the network.
         let tls = self
             .tls
@@ -66,22 +93,65 @@ impl Endpoint {
             .transpose()?;
         let deadline = Deadline::after(options.connect_timeout);
         let mut socket = match &self.proxy {
-            None => tcp_connect(&self.target, deadline, &self.target.to_string(), options)?,
-            Some(proxy) => {
-                let what = proxy.describe();
-                let mut socket = tcp_connect(&proxy.endpoint()?, deadline, &what, options)?;
-                socket.set_deadline(deadline);
-                crate::proxy::open_tunnel(&mut socket, proxy, &self.target, deadline)?;
-                socket
-            }
+            None => tcp_connect(
+                &self.target,
+                deadline,
+                &self.target.to_string(),
+                options,
+                events,
+            )?,
+            Some(proxy) => self.tunnel(proxy, deadline, options, events)?,
         };
         socket.set_deadline(deadline);
         let mut transport: Box<dyn Transport> = match tls {
             None => Box::new(socket),
-            Some(params) => tls::handshake(socket, &params, &self.target.to_string())?,
+            Some(params) => {
+                events.emit(Event::TlsHandshake {
+                    backend: params.backend,
+                    server_name: &params.server_name,
+                    verify: params.verify,
+                });
+                let started = Instant::now();
+                let transport = tls::handshake(socket, &params, &self.target.to_string())?;
+                if let Some(info) = events.is_on().then(|| transport.tls_info()).flatten() {
+                    events.emit(Event::TlsEstablished {
+                        info: &info,
+                        elapsed: started.elapsed(),
+                    });
+                }
+                transport
+            }
         };
         transport.socket_mut().set_deadline(Deadline::NONE);
         Ok(transport)
+    }
+
+    /// Connects to `proxy` and has it open a tunnel to the target.
+    fn tunnel(
+        &self,
+        proxy: &ProxySettings,
+        deadline: Deadline,
+        options: &ConnectOptions,
+        events: Emitter<'_>,
+    ) -> Result<TimedSocket> {
+        let address = proxy.endpoint()?;
+        let mut socket = tcp_connect(&address, deadline, &proxy.describe(), options, events)?;
+        socket.set_deadline(deadline);
+        events.emit(Event::ProxyHandshake {
+            kind: proxy.proxy_type,
+            proxy: &address,
+            target: &self.target,
+            login: proxy.login.as_deref(),
+        });
+        let started = Instant::now();
+        crate::proxy::open_tunnel(&mut socket, proxy, &self.target, deadline)?;
+        events.emit(Event::ProxyTunnel {
+            kind: proxy.proxy_type,
+            proxy: &address,
+            target: &self.target,
+            elapsed: started.elapsed(),
+        });
+        Ok(socket)
     }
 }
 
@@ -91,14 +161,41 @@ fn tcp_connect(
     deadline: Deadline,
     what: &str,
     options: &ConnectOptions,
+    events: Emitter<'_>,
 ) -> Result<TimedSocket> {
     let addrs = resolve(hop, deadline, what)?;
+    if hop.ip().is_none() {
+        events.emit(Event::Resolved {
+            host: &hop.host,
+            addrs: &addrs,
+        });
+    }
+    connect_any(&addrs, deadline, what, options, events)
+}
+
+/// Connects to each of `addrs` in turn until one accepts.
+fn connect_any(
+    addrs: &[SocketAddr],
+    deadline: Deadline,
+    what: &str,
+    options: &ConnectOptions,
+    events: Emitter<'_>,
+) -> Result<TimedSocket> {
     let mut failures = Vec::new();
     let mut timed_out = false;
-    for addr in addrs {
+    for &addr in addrs {
+        events.emit(Event::Connecting { addr });
+        let started = Instant::now();
         match connect_one(addr, deadline) {
-            Ok(stream) => return configure(stream, options, what).map(TimedSocket::new),
+            Ok(stream) => {
+                events.emit(Event::Connected {
+                    addr,
+                    elapsed: started.elapsed(),
+                });
+                return configure(stream, options, what).map(TimedSocket::new);
+            }
             Err(e) => {
+                events.emit(Event::ConnectFailed { addr, error: &e });
                 timed_out |= crate::reader::is_timeout(&e);
                 failures.push(format!("{addr}: {e}"));
                 if deadline.expired() {
@@ -136,4 +233,55 @@ fn configure(stream: TcpStream, options: &ConnectOptions, what: &str) -> Result<
     };
     setup().map_err(|e| Error::from_io(&e, &format!("configuring the socket to {what}")))?;
     Ok(stream)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::TcpListener;
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// The lines a sink was told, with times replaced by `N`.
+    fn recorded(run: impl FnOnce(Emitter<'_>)) -> Vec<String> {
+        let lines = Mutex::new(Vec::new());
+        let sink = |e: &Event<'_>| {
+            let line = e.to_string();
+            let line = match line.rsplit_once(" in ") {
+                Some((head, tail)) if tail.ends_with(" ms") => format!("{head} in N ms"),
+                _ => line,
+            };
+            lines.lock().unwrap().push(line);
+        };
+        run(Emitter::new(Some(&sink)));
+        lines.into_inner().unwrap()
+    }
+
+    #[test]
+    fn addresses_are_tried_in_turn_and_each_outcome_is_told() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let open = listener.local_addr().unwrap();
+        let closed = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let lines = recorded(|events| {
+            let options = ConnectOptions::default();
+            let deadline = Deadline::after(options.connect_timeout);
+            connect_any(&[closed, open], deadline, "x", &options, events).unwrap();
+        });
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert_eq!(lines[0], format!("connecting to {closed}"));
+        assert!(
+            lines[1].starts_with(&format!("cannot connect to {closed}: ")),
+            "{lines:?}"
+        );
+        assert_eq!(
+            lines[2..],
+            [
+                format!("connecting to {open}"),
+                format!("connected to {open} in N ms")
+            ]
+        );
+    }
 }

@@ -2,11 +2,13 @@
 //! connect-send-read-close round trip.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::connect::{ConnectOptions, Endpoint};
 use crate::deadline::Deadline;
 use crate::error::{Error, ErrorKind, Result};
+use crate::events::{Emitter, Event, EventSink};
 use crate::reader::{BorrowedRead, ReadBuffer, ReadEnd, ReadLimits, ReadOutcome};
 use crate::tls::TlsInfo;
 use crate::transport::Transport;
@@ -14,12 +16,14 @@ use crate::transport::Transport;
 /// How long closing may take to send close_notify and the FIN.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// An open TCP or TLS connection.
+/// An open TCP or TLS connection. Opened with an event sink in its options, it tells the sink
+/// each send, read, the close and every error (see [`crate::events`]).
 pub struct Connection {
     transport: Option<Box<dyn Transport>>,
     buffer: ReadBuffer,
     peer: String,
     last_read_end: Option<ReadEnd>,
+    events: Option<Arc<dyn EventSink>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -33,22 +37,22 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    /// Connects to `endpoint`.
+    /// Connects to `endpoint`; the connection keeps the options' event sink.
     pub fn open(endpoint: &Endpoint, options: &ConnectOptions) -> Result<Connection> {
         let transport = endpoint.connect(options)?;
-        Ok(Connection::from_transport(
-            transport,
-            endpoint.target.to_string(),
-        ))
+        let mut conn = Connection::from_transport(transport, endpoint.target.to_string());
+        conn.events = options.events.clone();
+        Ok(conn)
     }
 
-    /// Wraps an established transport; `peer` names it in messages.
+    /// Wraps an established transport; `peer` names it in messages. It has no event sink.
     pub fn from_transport(transport: Box<dyn Transport>, peer: String) -> Connection {
         Connection {
             transport: Some(transport),
             buffer: ReadBuffer::new(),
             peer,
             last_read_end: None,
+            events: None,
         }
     }
 
@@ -87,21 +91,22 @@ impl Connection {
         self.buffer.pending()
     }
 
-    fn transport(&mut self) -> Result<&mut Box<dyn Transport>> {
-        self.transport
-            .as_mut()
-            .ok_or_else(|| Error::new(ErrorKind::Closed, "the connection is closed"))
-    }
-
     /// Sends all of `data` within `timeout` (`None` or zero: no limit).
     pub fn send(&mut self, data: &[u8], timeout: Option<Duration>) -> Result<()> {
-        let context = format!("sending to {}", self.peer);
-        let transport = self.transport()?;
-        transport.set_write_deadline(Deadline::after(timeout));
-        transport
-            .write_all(data)
-            .and_then(|_| transport.flush())
-            .map_err(|e| Error::from_io(&e, &context))
+        let events = Emitter::new(self.events.as_deref());
+        let sent = match self.transport.as_mut() {
+            None => Err(closed()),
+            Some(transport) => {
+                transport.set_write_deadline(Deadline::after(timeout));
+                transport
+                    .write_all(data)
+                    .and_then(|_| transport.flush())
+                    .map_err(|e| Error::from_io(&e, &format!("sending to {}", self.peer)))
+            }
+        };
+        events.on_error(sent)?;
+        events.emit(Event::Sent { bytes: data.len() });
+        Ok(())
     }
 
     /// Reads by the reading rules (see [`crate::reader`]). A read that ends on a timeout or EOF
@@ -114,24 +119,22 @@ impl Connection {
     /// copies it elsewhere anyway. The data stays buffered until it is
     /// [consumed](BorrowedRead::consume).
     pub fn read_borrowed(&mut self, limits: &ReadLimits<'_>) -> Result<BorrowedRead<'_>> {
-        if let Err(e) = limits.validate() {
-            self.last_read_end = Some(ReadEnd::Error);
-            return Err(e);
-        }
-        let Some(transport) = self.transport.as_mut() else {
-            self.last_read_end = Some(ReadEnd::Error);
-            return Err(Error::new(ErrorKind::Closed, "the connection is closed"));
+        let events = Emitter::new(self.events.as_deref());
+        let read = match (limits.validate(), self.transport.as_mut()) {
+            (Err(e), _) => Err(e),
+            (Ok(()), None) => Err(closed()),
+            (Ok(()), Some(transport)) => self
+                .buffer
+                .read_borrowed(transport.as_mut(), limits)
+                .map_err(|e| Error::from_io(&e, &format!("reading from {}", self.peer))),
         };
-        match self.buffer.read_borrowed(transport.as_mut(), limits) {
-            Ok(read) => {
-                self.last_read_end = Some(read.end());
-                Ok(read)
-            }
-            Err(e) => {
-                self.last_read_end = Some(ReadEnd::Error);
-                Err(Error::from_io(&e, &format!("reading from {}", self.peer)))
-            }
-        }
+        self.last_read_end = Some(read.as_ref().map_or(ReadEnd::Error, BorrowedRead::end));
+        let read = events.on_error(read)?;
+        events.emit(Event::Read {
+            bytes: read.data().len(),
+            end: read.end(),
+        });
+        Ok(read)
     }
 
     /// Closes the connection: close_notify for TLS, then FIN. Closing a closed connection is a
@@ -141,10 +144,16 @@ impl Connection {
             transport.set_write_deadline(Deadline::after(Some(CLOSE_TIMEOUT)));
             // The peer may already be gone; closing still succeeds.
             let _ = transport.shutdown();
+            Emitter::new(self.events.as_deref()).emit(Event::Closed { peer: &self.peer });
         }
         self.buffer.clear();
         Ok(())
     }
+}
+
+/// The error of an operation on a closed connection.
+fn closed() -> Error {
+    Error::new(ErrorKind::Closed, "the connection is closed")
 }
 
 impl Drop for Connection {
@@ -188,7 +197,8 @@ impl Request {
 }
 
 /// Connects, sends the data, reads until the marker (or the size limit, the timeouts, EOF),
-/// closes, and returns the answer with why the read ended.
+/// closes, and returns the answer with why the read ended. Each step and any error is told to
+/// the event sink in [`Request::connect`], if there is one.
 pub fn process_request(request: &Request) -> Result<ReadOutcome> {
     let limits = ReadLimits {
         max_size: request.max_size,
@@ -196,7 +206,7 @@ pub fn process_request(request: &Request) -> Result<ReadOutcome> {
         idle_timeout: request.idle_timeout,
         timeout: request.timeout,
     };
-    limits.validate()?;
+    Emitter::new(request.connect.events.as_deref()).on_error(limits.validate())?;
     let mut conn = Connection::open(&request.endpoint, &request.connect)?;
     if !request.data.is_empty() {
         conn.send(&request.data, request.timeout)?;

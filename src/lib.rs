@@ -14,6 +14,9 @@
 //!   the data owned; [`Connection::read_borrowed`] lends it in place ([`BorrowedRead`]) for a
 //!   caller that copies it elsewhere anyway.
 //! - Every failure is an [`Error`] with a stable [`ErrorKind`].
+//! - An [`EventSink`] set in [`ConnectOptions::events`] is told every step as an [`Event`]:
+//!   resolution, each address tried, the proxy and TLS handshakes, sends, reads, the close and
+//!   errors (see [`events`]).
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -35,6 +38,7 @@ mod connect;
 mod connection;
 mod deadline;
 mod error;
+pub mod events;
 pub mod proxy;
 pub mod reader;
 mod resolve;
@@ -50,6 +54,7 @@ pub use connect::{ConnectOptions, Endpoint};
 pub use connection::{process_request, Connection, Request};
 pub use deadline::Deadline;
 pub use error::{Error, ErrorKind, Result};
+pub use events::{Event, EventSink};
 pub use reader::{BorrowedRead, ReadBuffer, ReadEnd, ReadLimits, ReadOutcome};
 pub use resolve::resolve;
 pub use settings::{ProxyKind, ProxySettings, Secret, TlsSettings};

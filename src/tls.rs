@@ -133,6 +133,9 @@ pub struct TlsInfo {
     pub alpn: Option<String>,
     /// The subject of the server's certificate, e.g. `CN=localhost`.
     pub peer_subject: Option<String>,
+    /// The SHA-256 fingerprint of the server's (leaf) certificate as upper-case hex pairs joined
+    /// by colons, as `openssl x509 -fingerprint -sha256` prints it: `AB:CD:…`.
+    pub peer_sha256: Option<String>,
     /// Whether the session was resumed from an earlier connection, where the backend reports it.
     pub resumed: Option<bool>,
 }
@@ -303,6 +306,25 @@ pub fn handshake_io_error(peer: &str, err: &std::io::Error) -> Error {
     }
 }
 
+/// A digest as upper-case hex pairs joined by colons: `AB:CD:…`.
+pub fn fingerprint_hex(digest: &[u8]) -> String {
+    use fmt::Write as _;
+    let mut text = String::with_capacity(digest.len() * 3);
+    for (i, byte) in digest.iter().enumerate() {
+        if i > 0 {
+            text.push(':');
+        }
+        let _ = write!(text, "{byte:02X}");
+    }
+    text
+}
+
+/// The SHA-256 fingerprint of a DER certificate (see [`TlsInfo::peer_sha256`]), hashed by ring.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+pub fn sha256_fingerprint(der: &[u8]) -> String {
+    fingerprint_hex(ring::digest::digest(&ring::digest::SHA256, der).as_ref())
+}
+
 /// The subject of a DER certificate, as `CN=..., O=...`.
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 pub fn subject_of_der(der: &[u8]) -> Option<String> {
@@ -334,6 +356,12 @@ mod tests {
             Some("name mismatch")
         );
         assert_eq!(certificate_reason("handshake failure"), None);
+    }
+
+    #[test]
+    fn fingerprints_are_colon_separated_upper_case_hex() {
+        assert_eq!(fingerprint_hex(&[0xab, 0x01, 0xff]), "AB:01:FF");
+        assert_eq!(fingerprint_hex(&[]), "");
     }
 
     #[test]

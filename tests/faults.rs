@@ -188,7 +188,7 @@ fn failing_connects_end_within_the_connect_timeout_and_leave_the_process_intact(
     }
     let opts = tcplink::ConnectOptions {
         connect_timeout: Some(Duration::from_secs(1)),
-        keepalive: None,
+        ..quick()
     };
     for (ep, kind) in cases {
         let err = bounded(Duration::from_secs(1), || {

@@ -241,7 +241,7 @@ fn silent_proxy_times_out_within_the_connect_timeout() {
     for kind in ["socks5", "socks4a", "http"] {
         let opts = tcplink::ConnectOptions {
             connect_timeout: Some(Duration::from_millis(400)),
-            keepalive: None,
+            ..quick()
         };
         let start = std::time::Instant::now();
         let err = Connection::open(

@@ -265,7 +265,7 @@ fn handshake_with_a_silent_server_times_out_within_the_connect_timeout() {
     for b in backends() {
         let opts = tcplink::ConnectOptions {
             connect_timeout: Some(Duration::from_millis(500)),
-            keepalive: None,
+            ..quick()
         };
         let start = Instant::now();
         let err = Connection::open(

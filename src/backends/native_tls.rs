@@ -9,8 +9,8 @@ use native_tls::{Certificate, HandshakeError, Identity, Protocol, TlsConnector, 
 use crate::error::{Error, Result};
 use crate::socket::TimedSocket;
 use crate::tls::{
-    handshake_error, handshake_io_error, read_setting_file, subject_of_der, TlsInfo, TlsParams,
-    TlsVersion,
+    handshake_error, handshake_io_error, read_setting_file, sha256_fingerprint, subject_of_der,
+    TlsInfo, TlsParams, TlsVersion,
 };
 use crate::tls_cache::ConfigCache;
 use crate::transport::Transport;
@@ -112,6 +112,12 @@ impl Transport for NativeTlsTransport {
     }
 
     fn tls_info(&self) -> Option<TlsInfo> {
+        let leaf = self
+            .stream
+            .peer_certificate()
+            .ok()
+            .flatten()
+            .and_then(|c| c.to_der().ok());
         Some(TlsInfo {
             backend: "native-tls",
             version: None,
@@ -122,13 +128,8 @@ impl Transport for NativeTlsTransport {
                 .ok()
                 .flatten()
                 .map(|p| String::from_utf8_lossy(&p).into_owned()),
-            peer_subject: self
-                .stream
-                .peer_certificate()
-                .ok()
-                .flatten()
-                .and_then(|c| c.to_der().ok())
-                .and_then(|der| subject_of_der(&der)),
+            peer_subject: leaf.as_deref().and_then(subject_of_der),
+            peer_sha256: leaf.as_deref().map(sha256_fingerprint),
             resumed: None,
         })
     }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use openssl::ex_data::Index;
+use openssl::hash::MessageDigest;
 use openssl::ssl::{
     HandshakeError, Ssl, SslConnector, SslFiletype, SslMethod, SslOptions, SslSession,
     SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
@@ -16,7 +17,9 @@ use openssl::x509::X509VerifyResult;
 
 use crate::error::{Error, Result};
 use crate::socket::TimedSocket;
-use crate::tls::{handshake_error, handshake_io_error, TlsInfo, TlsParams, TlsVersion};
+use crate::tls::{
+    fingerprint_hex, handshake_error, handshake_io_error, TlsInfo, TlsParams, TlsVersion,
+};
 use crate::tls_cache::ConfigCache;
 use crate::transport::Transport;
 
@@ -233,6 +236,7 @@ impl Transport for OpensslTransport {
 
     fn tls_info(&self) -> Option<TlsInfo> {
         let ssl = self.stream.ssl();
+        let leaf = ssl.peer_certificate();
         Some(TlsInfo {
             backend: "openssl",
             version: Some(ssl.version_str().to_string()),
@@ -240,7 +244,11 @@ impl Transport for OpensslTransport {
             alpn: ssl
                 .selected_alpn_protocol()
                 .map(|p| String::from_utf8_lossy(p).into_owned()),
-            peer_subject: ssl.peer_certificate().map(|cert| {
+            peer_sha256: leaf
+                .as_ref()
+                .and_then(|cert| cert.digest(MessageDigest::sha256()).ok())
+                .map(|digest| fingerprint_hex(&digest)),
+            peer_subject: leaf.map(|cert| {
                 cert.subject_name()
                     .entries()
                     .map(|e| {

@@ -20,7 +20,8 @@ use rustls::{
 use crate::error::{Error, Result};
 use crate::socket::TimedSocket;
 use crate::tls::{
-    handshake_error, handshake_io_error, subject_of_der, TlsInfo, TlsParams, TlsVersion,
+    handshake_error, handshake_io_error, sha256_fingerprint, subject_of_der, TlsInfo, TlsParams,
+    TlsVersion,
 };
 use crate::tls_cache::ConfigCache;
 use crate::transport::Transport;
@@ -216,6 +217,7 @@ impl Transport for RustlsTransport {
 
     fn tls_info(&self) -> Option<TlsInfo> {
         let conn = &self.stream.conn;
+        let leaf = conn.peer_certificates().and_then(|c| c.first());
         Some(TlsInfo {
             backend: "rustls",
             version: conn.protocol_version().map(|v| match v {
@@ -229,10 +231,8 @@ impl Transport for RustlsTransport {
             alpn: conn
                 .alpn_protocol()
                 .map(|p| String::from_utf8_lossy(p).into_owned()),
-            peer_subject: conn
-                .peer_certificates()
-                .and_then(|c| c.first())
-                .and_then(|c| subject_of_der(c)),
+            peer_subject: leaf.and_then(|c| subject_of_der(c)),
+            peer_sha256: leaf.map(|c| sha256_fingerprint(c)),
             resumed: conn
                 .handshake_kind()
                 .map(|k| k == rustls::HandshakeKind::Resumed),

@@ -339,7 +339,7 @@ pub fn limits(max_size: usize, marker: &[u8], timeout_ms: u64) -> ReadLimits<'_>
 pub fn quick() -> ConnectOptions {
     ConnectOptions {
         connect_timeout: Some(Duration::from_secs(5)),
-        keepalive: None,
+        ..ConnectOptions::default()
     }
 }
 
