@@ -10,7 +10,7 @@ use std::io::Write;
 use std::sync::Mutex;
 
 use serde::Deserialize;
-use tcplink::{Error, Result};
+use tcplink::{Error, Event, EventSink, Result};
 
 /// The most events a memory log keeps when the settings do not say.
 pub const DEFAULT_MAX_ENTRIES: usize = 300;
@@ -153,6 +153,12 @@ impl EventLog {
             lines: ring.iter().skip(skip).cloned().collect(),
             total: ring.len(),
         })
+    }
+}
+
+impl EventSink for EventLog {
+    fn event(&self, event: &Event<'_>) {
+        self.record(&event.to_string());
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::log::{EventLog, LogSettings};
 use tcplink::{
     process_request, BorrowedRead, ConnectOptions, Connection, Endpoint, Error, ErrorKind,
-    ProxySettings, ReadEnd, ReadLimits, ReadOutcome, Request, Result, TlsSettings,
+    EventSink, ProxySettings, ReadEnd, ReadLimits, ReadOutcome, Request, Result, TlsSettings,
 };
 
 /// The default of `ТаймаутПодключения` / `ConnectTimeout`, in milliseconds.
@@ -46,6 +46,10 @@ impl ClientState {
     fn connect_options(&self) -> ConnectOptions {
         ConnectOptions {
             connect_timeout: Some(Duration::from_millis(u64::from(self.connect_timeout_ms))),
+            events: self
+                .log
+                .as_ref()
+                .map(|log| Arc::clone(log) as Arc<dyn EventSink>),
             ..ConnectOptions::default()
         }
     }
