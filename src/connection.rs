@@ -1,13 +1,16 @@
 //! [`Connection`]: one open connection with its read buffer, and [`process_request`], the
 //! connect-send-read-close round trip.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::connect::{ConnectOptions, Endpoint};
 use crate::deadline::Deadline;
 use crate::error::{Error, ErrorKind, Result};
-use crate::reader::{BorrowedRead, ReadBuffer, ReadEnd, ReadLimits, ReadOutcome};
+use crate::reader::{
+    BorrowedRead, ReadBuffer, ReadEnd, ReadLimits, ReadOutcome, StreamError, StreamOutcome,
+};
 use crate::tls::TlsInfo;
 use crate::transport::Transport;
 
@@ -114,24 +117,37 @@ impl Connection {
     /// copies it elsewhere anyway. The data stays buffered until it is
     /// [consumed](BorrowedRead::consume).
     pub fn read_borrowed(&mut self, limits: &ReadLimits<'_>) -> Result<BorrowedRead<'_>> {
-        if let Err(e) = limits.validate() {
-            self.last_read_end = Some(ReadEnd::Error);
-            return Err(e);
-        }
-        let Some(transport) = self.transport.as_mut() else {
-            self.last_read_end = Some(ReadEnd::Error);
-            return Err(Error::new(ErrorKind::Closed, "the connection is closed"));
-        };
-        match self.buffer.read_borrowed(transport.as_mut(), limits) {
-            Ok(read) => {
-                self.last_read_end = Some(read.end());
-                Ok(read)
-            }
-            Err(e) => {
-                self.last_read_end = Some(ReadEnd::Error);
-                Err(Error::from_io(&e, &format!("reading from {}", self.peer)))
-            }
-        }
+        let result = open_for_reading(&mut self.transport, limits).and_then(|transport| {
+            self.buffer
+                .read_borrowed(transport, limits)
+                .map_err(|e| Error::from_io(&e, &format!("reading from {}", self.peer)))
+        });
+        self.last_read_end = Some(result.as_ref().map_or(ReadEnd::Error, |r| r.end()));
+        result
+    }
+
+    /// Reads by the same rules but writes the data to `sink` as it arrives, so memory does not
+    /// grow with the answer (see [`ReadBuffer::read_to`]); returns how many bytes went to the
+    /// sink and why the read ended. A failing sink is an error with the context `writing` (for
+    /// example `"writing to stdout"`); the bytes it did not take stay buffered.
+    pub fn read_to<W: Write>(
+        &mut self,
+        limits: &ReadLimits<'_>,
+        sink: &mut W,
+        writing: &str,
+    ) -> Result<StreamOutcome> {
+        let result = open_for_reading(&mut self.transport, limits).and_then(|transport| {
+            self.buffer
+                .read_to(transport, limits, sink)
+                .map_err(|e| match e {
+                    StreamError::Read(e) => {
+                        Error::from_io(&e, &format!("reading from {}", self.peer))
+                    }
+                    StreamError::Write(e) => Error::from_io(&e, writing),
+                })
+        });
+        self.last_read_end = Some(result.as_ref().map_or(ReadEnd::Error, |r| r.end));
+        result
     }
 
     /// Closes the connection: close_notify for TLS, then FIN. Closing a closed connection is a
@@ -144,6 +160,18 @@ impl Connection {
         }
         self.buffer.clear();
         Ok(())
+    }
+}
+
+/// The transport to read from, once `limits` are valid and the connection is open.
+fn open_for_reading<'a>(
+    transport: &'a mut Option<Box<dyn Transport>>,
+    limits: &ReadLimits<'_>,
+) -> Result<&'a mut dyn Transport> {
+    limits.validate()?;
+    match transport {
+        Some(transport) => Ok(transport.as_mut()),
+        None => Err(Error::new(ErrorKind::Closed, "the connection is closed")),
     }
 }
 

@@ -50,7 +50,9 @@ pub use connect::{ConnectOptions, Endpoint};
 pub use connection::{process_request, Connection, Request};
 pub use deadline::Deadline;
 pub use error::{Error, ErrorKind, Result};
-pub use reader::{BorrowedRead, ReadBuffer, ReadEnd, ReadLimits, ReadOutcome};
+pub use reader::{
+    BorrowedRead, ReadBuffer, ReadEnd, ReadLimits, ReadOutcome, StreamError, StreamOutcome,
+};
 pub use resolve::resolve;
 pub use settings::{ProxyKind, ProxySettings, Secret, TlsSettings};
 pub use socket::TimedSocket;
