@@ -130,7 +130,7 @@ impl Connection {
     /// grow with the answer (see [`ReadBuffer::read_to`]); returns how many bytes went to the
     /// sink and why the read ended. A failing sink is an error with the context `writing` (for
     /// example `"writing to stdout"`); the bytes it did not take stay buffered.
-    pub fn read_to<W: Write>(
+    pub fn read_to<W: Write + ?Sized>(
         &mut self,
         limits: &ReadLimits<'_>,
         sink: &mut W,

@@ -192,13 +192,13 @@ impl ReadBuffer {
     /// belong to this read (all but the last `marker.len() - 1` bytes, which the marker search
     /// still needs), so the buffer holds at most about one chunk and a marker. Bytes after the
     /// marker or past `max_size` stay pending for the next read, as with every read.
-    pub fn read_to<S: DeadlineRead + ?Sized, W: Write>(
+    pub fn read_to<S: DeadlineRead + ?Sized, W: Write + ?Sized>(
         &mut self,
         source: &mut S,
         limits: &ReadLimits<'_>,
-        sink: &mut W,
+        mut sink: &mut W,
     ) -> Result<StreamOutcome, StreamError> {
-        let (handed, len, end) = self.run(source, limits, Some(sink))?;
+        let (handed, len, end) = self.run(source, limits, Some(&mut sink))?;
         sink.write_all(&self.pending()[..len])
             .map_err(StreamError::Write)?;
         self.consume(len);

@@ -10,6 +10,7 @@ mod input;
 mod output;
 mod progress;
 mod proxy_url;
+mod render;
 mod server;
 
 use std::process::ExitCode;

@@ -5,6 +5,7 @@
 
 #[path = "../../../tests/common/mod.rs"]
 mod fixtures;
+pub mod rusage;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -120,6 +121,32 @@ fn collect(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> 
         let _ = pipe.read_to_end(&mut all);
         all
     })
+}
+
+/// Runs `tcplink args` with no input, hands its stdout to `on_output` piece by piece as it comes
+/// (for answers too large to keep), and returns how the process ended with its stderr.
+pub fn run_streaming(args: &[&str], mut on_output: impl FnMut(&[u8])) -> (rusage::Ended, String) {
+    let mut child = binary()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start tcplink");
+    let stderr = collect(child.stderr.take().unwrap());
+    let mut stdout = child.stdout.take().unwrap();
+    let mut buf = vec![0; 1 << 20];
+    loop {
+        match stdout.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => on_output(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => panic!("reading the output of tcplink: {e}"),
+        }
+    }
+    let ended = rusage::wait(child);
+    let stderr = String::from_utf8_lossy(&stderr.join().unwrap()).into_owned();
+    (ended, stderr)
 }
 
 /// Runs `tcplink args` with no input.
