@@ -149,6 +149,51 @@ pub fn run_streaming(args: &[&str], mut on_output: impl FnMut(&[u8])) -> (rusage
     (ended, stderr)
 }
 
+/// A `tcplink` process driven step by step through its stdin and stdout.
+pub struct Interactive {
+    child: Child,
+    stdin: Option<std::process::ChildStdin>,
+    stdout: ChildStdout,
+}
+
+impl Interactive {
+    /// Starts `tcplink args` with piped stdin and stdout (stderr is discarded).
+    pub fn start(args: &[&str]) -> Interactive {
+        let mut child = binary()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tcplink");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().unwrap();
+        Interactive {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    /// Writes `bytes` to its stdin, leaving it open.
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.stdin.as_mut().unwrap().write_all(bytes).unwrap();
+    }
+
+    /// Reads exactly `n` bytes of its stdout.
+    pub fn receive(&mut self, n: usize) -> Vec<u8> {
+        let mut bytes = vec![0; n];
+        self.stdout.read_exact(&mut bytes).unwrap();
+        bytes
+    }
+
+    /// Closes its stdin and waits for it to exit.
+    pub fn close_and_wait(mut self) -> rusage::Ended {
+        drop(self.stdin.take());
+        rusage::wait(self.child)
+    }
+}
+
 /// Runs `tcplink args` with no input.
 pub fn run(args: &[&str]) -> Run {
     run_with(args, Stdio::null(), None)

@@ -11,6 +11,9 @@ pub struct Ended {
     pub code: Option<i32>,
     /// The most memory it had resident at once, in bytes.
     pub peak_rss: u64,
+    /// How many times it gave up the CPU to wait (voluntary context switches): a process that
+    /// wakes up on a timer while idle shows it here.
+    pub waits: u64,
 }
 
 /// Waits for `child` to exit (taking it, so nothing waits for it twice) and returns how it ended.
@@ -32,5 +35,6 @@ pub fn wait(child: Child) -> Ended {
         code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
         // Linux reports ru_maxrss in KiB.
         peak_rss: u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024,
+        waits: u64::try_from(usage.ru_nvcsw).unwrap_or(0),
     }
 }
