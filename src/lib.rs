@@ -12,7 +12,8 @@
 //!   limit, an idle timeout, EOF or an error, and bytes after the marker or past the size limit
 //!   are kept for the next read. [`Connection::read`] returns the data owned;
 //!   [`Connection::read_borrowed`] lends it in place ([`BorrowedRead`]) for a caller that copies
-//!   it elsewhere anyway.
+//!   it elsewhere anyway; [`Connection::read_to`] writes it into a [`std::io::Write`] as it
+//!   arrives, in memory that does not grow with the answer.
 //! - Every failure is an [`Error`] with a stable [`ErrorKind`].
 //!
 //! ```no_run

@@ -10,11 +10,13 @@
 
 mod addin;
 mod bulk;
+mod cli;
 mod clients;
 mod latency;
 mod marker;
 mod memory;
 mod pki;
+mod raw;
 mod report;
 mod servers;
 mod stats;
@@ -62,6 +64,8 @@ fn main() {
     let mut rows = Vec::new();
     eprintln!("bulk reads…");
     rows.extend(bulk::run(&pki, bulk_bytes, reps).0);
+    eprintln!("the CLI as a whole process…");
+    rows.extend(cli::run_all(&pki, bulk_bytes, 4 * bulk_bytes, reps));
     eprintln!("add-in reads…");
     rows.extend(addin::run(&pki, bulk_bytes / 4, reps));
     eprintln!("marker reads…");

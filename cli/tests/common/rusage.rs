@@ -9,7 +9,9 @@ use std::process::Child;
 pub struct Ended {
     /// The exit code; `None` when a signal ended it.
     pub code: Option<i32>,
-    /// The most memory it had resident at once, in bytes.
+    /// The most memory it had resident at once, in bytes. The kernel counts in the memory of the
+    /// process that started it, at the moment it did (the address space left at exec), so this
+    /// is an upper bound: exact when the starter is small (`ci/bench`'s `peak-rss`).
     pub peak_rss: u64,
     /// How many times it gave up the CPU to wait (voluntary context switches): a process that
     /// wakes up on a timer while idle shows it here.
