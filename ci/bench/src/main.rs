@@ -28,6 +28,14 @@ const NOTES: &str = "\
 Throughput figures are the best of several runs of each side (interference only ever adds time); \
 absolute figures vary by ±15 % between runs on a shared machine, the ratios far less.
 
+**The CLI as a whole process.** `tcplink request` writes the answer to stdout as it arrives \
+(`Connection::read_to`), holding about one 64 KiB chunk, so its peak memory is flat whatever the \
+answer's size, and it pulls faster than the library's in-process bulk read, which collects the \
+whole answer in memory whose pages fault on first write. `raw-read` is the same 64 KiB loop a user \
+would write, writing each read to stdout (/dev/null) as the CLI and socat do; peak RSS is taken \
+through the small `peak-rss` binary, because the kernel counts the memory of the starting process \
+into a child's peak.
+
 **ReadBinaryData through the add-in.** The add-in returns data in a block from the platform's \
 memory manager, so it copies every byte once more than a library caller, and that block is fresh \
 memory: the first write to each 4 KiB page faults. On loopback, where bytes arrive as fast as \
