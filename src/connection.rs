@@ -1,6 +1,7 @@
 //! [`Connection`]: one open connection with its read buffer, and [`process_request`], the
 //! connect-send-read-close round trip.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +10,9 @@ use crate::connect::{ConnectOptions, Endpoint};
 use crate::deadline::Deadline;
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{Emitter, Event, EventSink};
-use crate::reader::{BorrowedRead, ReadBuffer, ReadEnd, ReadLimits, ReadOutcome};
+use crate::reader::{
+    BorrowedRead, ReadBuffer, ReadEnd, ReadLimits, ReadOutcome, StreamError, StreamOutcome,
+};
 use crate::tls::TlsInfo;
 use crate::transport::Transport;
 
@@ -120,14 +123,11 @@ impl Connection {
     /// [consumed](BorrowedRead::consume).
     pub fn read_borrowed(&mut self, limits: &ReadLimits<'_>) -> Result<BorrowedRead<'_>> {
         let events = Emitter::new(self.events.as_deref());
-        let read = match (limits.validate(), self.transport.as_mut()) {
-            (Err(e), _) => Err(e),
-            (Ok(()), None) => Err(closed()),
-            (Ok(()), Some(transport)) => self
-                .buffer
-                .read_borrowed(transport.as_mut(), limits)
-                .map_err(|e| Error::from_io(&e, &format!("reading from {}", self.peer))),
-        };
+        let read = open_for_reading(&mut self.transport, limits).and_then(|transport| {
+            self.buffer
+                .read_borrowed(transport, limits)
+                .map_err(|e| Error::from_io(&e, &format!("reading from {}", self.peer)))
+        });
         self.last_read_end = Some(read.as_ref().map_or(ReadEnd::Error, BorrowedRead::end));
         let read = events.on_error(read)?;
         events.emit(Event::Read {
@@ -135,6 +135,36 @@ impl Connection {
             end: read.end(),
         });
         Ok(read)
+    }
+
+    /// Reads by the same rules but writes the data to `sink` as it arrives, so memory does not
+    /// grow with the answer (see [`ReadBuffer::read_to`]); returns how many bytes went to the
+    /// sink and why the read ended. A failing sink is an error with the context `writing` (for
+    /// example `"writing to stdout"`); the bytes it did not take stay buffered.
+    pub fn read_to<W: Write + ?Sized>(
+        &mut self,
+        limits: &ReadLimits<'_>,
+        sink: &mut W,
+        writing: &str,
+    ) -> Result<StreamOutcome> {
+        let events = Emitter::new(self.events.as_deref());
+        let result = open_for_reading(&mut self.transport, limits).and_then(|transport| {
+            self.buffer
+                .read_to(transport, limits, sink)
+                .map_err(|e| match e {
+                    StreamError::Read(e) => {
+                        Error::from_io(&e, &format!("reading from {}", self.peer))
+                    }
+                    StreamError::Write(e) => Error::from_io(&e, writing),
+                })
+        });
+        self.last_read_end = Some(result.as_ref().map_or(ReadEnd::Error, |r| r.end));
+        let outcome = events.on_error(result)?;
+        events.emit(Event::Read {
+            bytes: usize::try_from(outcome.len).unwrap_or(usize::MAX),
+            end: outcome.end,
+        });
+        Ok(outcome)
     }
 
     /// Closes the connection: close_notify for TLS, then FIN. Closing a closed connection is a
@@ -154,6 +184,18 @@ impl Connection {
 /// The error of an operation on a closed connection.
 fn closed() -> Error {
     Error::new(ErrorKind::Closed, "the connection is closed")
+}
+
+/// The transport to read from, once `limits` are valid and the connection is open.
+fn open_for_reading<'a>(
+    transport: &'a mut Option<Box<dyn Transport>>,
+    limits: &ReadLimits<'_>,
+) -> Result<&'a mut dyn Transport> {
+    limits.validate()?;
+    match transport {
+        Some(transport) => Ok(transport.as_mut()),
+        None => Err(closed()),
+    }
 }
 
 impl Drop for Connection {

@@ -12,7 +12,8 @@
 //!   limit, a time limit for the whole read, an idle timeout, EOF or an error, and bytes after
 //!   the marker or past the size limit are kept for the next read. [`Connection::read`] returns
 //!   the data owned; [`Connection::read_borrowed`] lends it in place ([`BorrowedRead`]) for a
-//!   caller that copies it elsewhere anyway.
+//!   caller that copies it elsewhere anyway; [`Connection::read_to`] writes it into a
+//!   [`std::io::Write`] as it arrives, in memory that does not grow with the answer.
 //! - Every failure is an [`Error`] with a stable [`ErrorKind`].
 //! - An [`EventSink`] set in [`ConnectOptions::events`] is told every step as an [`Event`]:
 //!   resolution, each address tried, the proxy and TLS handshakes, sends, reads, the close and
@@ -55,7 +56,9 @@ pub use connection::{process_request, Connection, Request};
 pub use deadline::Deadline;
 pub use error::{Error, ErrorKind, Result};
 pub use events::{Event, EventSink};
-pub use reader::{BorrowedRead, ReadBuffer, ReadEnd, ReadLimits, ReadOutcome};
+pub use reader::{
+    BorrowedRead, ReadBuffer, ReadEnd, ReadLimits, ReadOutcome, StreamError, StreamOutcome,
+};
 pub use resolve::resolve;
 pub use settings::{ProxyKind, ProxySettings, Secret, TlsSettings};
 pub use socket::TimedSocket;

@@ -10,12 +10,15 @@
 //! `marker.len() - 1` bytes before them, for markers split across chunks), so a read costs time
 //! linear in the bytes it returns.
 //!
-//! A read either returns its data as an owned [`ReadOutcome`] ([`ReadBuffer::read_until`]) or
+//! A read either returns its data as an owned [`ReadOutcome`] ([`ReadBuffer::read_until`]),
 //! lends it in place ([`ReadBuffer::read_borrowed`]), for a caller that copies it somewhere
 //! anyway (the add-in into platform memory): that saves the owned copy and lets the buffer keep
-//! its memory for the next read.
+//! its memory for the next read; or streams it into a [`Write`] sink as it arrives
+//! ([`ReadBuffer::read_to`]), holding at most one chunk and a marker's length at a time, so the
+//! memory does not grow with the answer. All three run the same loop, so they follow the same
+//! rules.
 
-use std::io;
+use std::io::{self, Write};
 use std::time::Duration;
 
 use memchr::memmem;
@@ -102,6 +105,34 @@ pub struct ReadOutcome {
     pub end: ReadEnd,
 }
 
+/// How a streaming read ([`ReadBuffer::read_to`]) ended: how many bytes went to the sink and why
+/// it stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamOutcome {
+    /// The bytes written to the sink, the marker included when the read ended on it.
+    pub len: u64,
+    /// Why the read ended.
+    pub end: ReadEnd,
+}
+
+/// Why a streaming read failed: receiving or the sink.
+#[derive(Debug)]
+pub enum StreamError {
+    /// Receiving failed; the bytes received and not yet written to the sink stay pending.
+    Read(io::Error),
+    /// The sink failed; the bytes of the failed write stay pending (the sink may have taken
+    /// some of them).
+    Write(io::Error),
+}
+
+impl From<StreamError> for io::Error {
+    fn from(err: StreamError) -> io::Error {
+        match err {
+            StreamError::Read(e) | StreamError::Write(e) => e,
+        }
+    }
+}
+
 /// The bytes received and not yet returned, kept between reads.
 ///
 /// Each system call reads into a small scratch buffer that stays hot in the CPU cache, and the
@@ -155,18 +186,60 @@ impl ReadBuffer {
         source: &mut S,
         limits: &ReadLimits<'_>,
     ) -> io::Result<BorrowedRead<'_>> {
+        let (_, len, end) = self.run(source, limits, None)?;
+        Ok(BorrowedRead {
+            buffer: self,
+            len,
+            end,
+        })
+    }
+
+    /// Reads by the same rules as [`read_until`](ReadBuffer::read_until) but writes the data to
+    /// `sink` as it arrives instead of collecting it: each chunk goes on once it is known to
+    /// belong to this read (all but the last `marker.len() - 1` bytes, which the marker search
+    /// still needs), so the buffer holds at most about one chunk and a marker. Bytes after the
+    /// marker or past `max_size` stay pending for the next read, as with every read.
+    pub fn read_to<S: DeadlineRead + ?Sized, W: Write + ?Sized>(
+        &mut self,
+        source: &mut S,
+        limits: &ReadLimits<'_>,
+        mut sink: &mut W,
+    ) -> Result<StreamOutcome, StreamError> {
+        let (handed, len, end) = self.run(source, limits, Some(&mut sink))?;
+        sink.write_all(&self.pending()[..len])
+            .map_err(StreamError::Write)?;
+        self.consume(len);
+        Ok(StreamOutcome {
+            len: handed + len as u64,
+            end,
+        })
+    }
+
+    /// The one reading loop. Without a sink, every byte of the read stays pending and the result
+    /// is `(0, len, end)`: the read is the first `len` pending bytes. With a sink, the bytes known
+    /// to belong to the read are written to it and consumed before each wait for more; the result
+    /// counts them, and the read's remaining `len` bytes are the first pending ones.
+    fn run<S: DeadlineRead + ?Sized>(
+        &mut self,
+        source: &mut S,
+        limits: &ReadLimits<'_>,
+        mut sink: Option<&mut dyn Write>,
+    ) -> Result<(u64, usize, ReadEnd), StreamError> {
         let limit = if limits.max_size == 0 {
-            usize::MAX
+            u64::MAX
         } else {
-            limits.max_size
+            limits.max_size as u64
         };
         let finder = (!limits.marker.is_empty()).then(|| memmem::Finder::new(limits.marker));
         let overlap = limits.marker.len().saturating_sub(1);
         let whole_read = Deadline::after(limits.timeout);
+        // Bytes of this read already written to the sink.
+        let mut handed: u64 = 0;
         // Pending bytes (within the size limit) already searched without finding a marker.
         let mut searched = 0;
         let (len, end) = loop {
-            let window = self.pending().len().min(limit);
+            let room = usize::try_from(limit - handed).unwrap_or(usize::MAX);
+            let window = self.pending().len().min(room);
             if let Some(finder) = &finder {
                 if window > searched {
                     let from = searched.saturating_sub(overlap);
@@ -176,29 +249,37 @@ impl ReadBuffer {
                     searched = window;
                 }
             }
-            if window == limit {
-                break (limit, ReadEnd::Size);
+            if window == room {
+                break (room, ReadEnd::Size);
+            }
+            if let Some(sink) = sink.as_mut() {
+                // Everything pending is in the window and has been searched; only its last
+                // `overlap` bytes may still start the marker.
+                let settled = window.saturating_sub(overlap);
+                if settled > 0 {
+                    sink.write_all(&self.pending()[..settled])
+                        .map_err(StreamError::Write)?;
+                    self.consume(settled);
+                    handed += settled as u64;
+                    searched = searched.saturating_sub(settled);
+                }
             }
             if whole_read.expired() {
-                break (window, ReadEnd::Timeout);
+                break (self.pending().len(), ReadEnd::Timeout);
             }
             source.set_read_deadline(Deadline::after(limits.idle_timeout).min(whole_read));
             match self.fill_from(source) {
-                Ok(0) => break (window, ReadEnd::Eof),
+                Ok(0) => break (self.pending().len(), ReadEnd::Eof),
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if is_timeout(&e) && whole_read.expired() => {
-                    break (window, ReadEnd::Timeout)
+                    break (self.pending().len(), ReadEnd::Timeout)
                 }
-                Err(e) if is_timeout(&e) => break (window, ReadEnd::Idle),
-                Err(e) => return Err(e),
+                Err(e) if is_timeout(&e) => break (self.pending().len(), ReadEnd::Idle),
+                Err(e) => return Err(StreamError::Read(e)),
             }
         };
-        Ok(BorrowedRead {
-            buffer: self,
-            len,
-            end,
-        })
+        Ok((handed, len, end))
     }
 
     /// One read from `source`, appended to the pending bytes.
@@ -632,5 +713,162 @@ mod tests {
         assert_eq!(read.data(), b"small\n");
         read.consume();
         assert_eq!(buf.storage.capacity(), 0, "freed after a small read");
+    }
+
+    /// A sink that records each write it gets.
+    #[derive(Default)]
+    struct Writes(Vec<Vec<u8>>);
+
+    impl Write for Writes {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if !buf.is_empty() {
+                self.0.push(buf.to_vec());
+            }
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Writes {
+        fn all(&self) -> Vec<u8> {
+            self.0.concat()
+        }
+    }
+
+    /// Cuts `stream` into chunks of pseudo-random sizes from 1 to `most` bytes.
+    fn random_chunks(stream: &[u8], most: usize, seed: &mut u64) -> Vec<Vec<u8>> {
+        let mut chunks = Vec::new();
+        let mut rest = stream;
+        while !rest.is_empty() {
+            *seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let n = 1 + (*seed >> 33) as usize % most;
+            let (chunk, tail) = rest.split_at(n.min(rest.len()));
+            chunks.push(chunk.to_vec());
+            rest = tail;
+        }
+        chunks
+    }
+
+    #[test]
+    fn streamed_reads_match_buffered_reads_for_any_chunking() {
+        let mut stream = Vec::new();
+        for i in 0..40 {
+            stream.extend((0..(i * 37) % 300).map(|j| b'a' + (j % 7) as u8));
+            stream.extend_from_slice(if i % 3 == 0 { b"<EN<END>" } else { b"\n" });
+        }
+        let mut seed = 1;
+        for marker in [&b""[..], b"\n", b"<END>"] {
+            for max_size in [0, 5, 64, 1000] {
+                for most in [1, 3, 17, 200] {
+                    let chunks = random_chunks(&stream, most, &mut seed);
+                    let chunks: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+                    let (mut buffered_src, mut streamed_src) =
+                        (Script::chunks(&chunks), Script::chunks(&chunks));
+                    let (mut buffered, mut streamed) = (ReadBuffer::new(), ReadBuffer::new());
+                    let limits = limits(max_size.max(marker.len()), marker);
+                    loop {
+                        let expected = buffered.read_until(&mut buffered_src, &limits).unwrap();
+                        let mut sink = Writes::default();
+                        let got = streamed
+                            .read_to(&mut streamed_src, &limits, &mut sink)
+                            .unwrap();
+                        let case = format!("marker {marker:?} max {max_size} chunks <= {most}");
+                        assert_eq!(sink.all(), expected.data, "{case}");
+                        assert_eq!(got.len, expected.data.len() as u64, "{case}");
+                        assert_eq!(got.end, expected.end, "{case}");
+                        assert_eq!(streamed.pending(), buffered.pending(), "{case}");
+                        if expected.end == ReadEnd::Eof {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_streamed_read_hands_each_chunk_on_before_waiting_for_the_next() {
+        let mut src = Script(
+            VecDeque::from(vec![
+                Ok(b"abc".to_vec()),
+                Ok(b"def".to_vec()),
+                Err(io::Error::from(io::ErrorKind::WouldBlock)),
+            ]),
+            Vec::new(),
+        );
+        let mut buf = ReadBuffer::new();
+        let mut sink = Writes::default();
+        let out = buf.read_to(&mut src, &limits(0, b"\n"), &mut sink).unwrap();
+        assert_eq!(sink.0, [b"abc".to_vec(), b"def".to_vec()]);
+        assert_eq!((out.len, out.end), (6, ReadEnd::Timeout));
+    }
+
+    #[test]
+    fn a_streamed_read_finds_a_marker_split_at_every_boundary_and_keeps_the_rest() {
+        let stream = b"xxxxx<END>yy";
+        for cut in 1..stream.len() {
+            let mut src = Script::chunks(&[&stream[..cut], &stream[cut..]]);
+            let mut buf = ReadBuffer::new();
+            let mut sink = Writes::default();
+            let out = buf
+                .read_to(&mut src, &limits(0, b"<END>"), &mut sink)
+                .unwrap();
+            assert_eq!(sink.all(), b"xxxxx<END>", "cut at {cut}");
+            assert_eq!((out.len, out.end), (10, ReadEnd::Marker), "cut at {cut}");
+            let rest = if cut < 10 {
+                &stream[10..]
+            } else {
+                &stream[10..cut]
+            };
+            assert_eq!(
+                buf.pending(),
+                rest,
+                "what came after the marker, cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_streamed_read_holds_about_one_chunk_whatever_the_answer_size() {
+        let stream: Vec<u8> = (0..64 * CHUNK_SIZE).map(|i| (i % 253) as u8).collect();
+        let chunks: Vec<&[u8]> = stream.chunks(CHUNK_SIZE / 2 + 3).collect();
+        let mut src = Script::chunks(&chunks);
+        let mut buf = ReadBuffer::new();
+        let mut sink = Writes::default();
+        let out = buf
+            .read_to(&mut src, &limits(0, b"<END>"), &mut sink)
+            .unwrap();
+        assert_eq!((out.len, out.end), (stream.len() as u64, ReadEnd::Eof));
+        assert!(sink.all() == stream, "every byte once, in order");
+        assert!(
+            buf.storage.capacity() <= 2 * CHUNK_SIZE,
+            "the buffer grew to {} bytes",
+            buf.storage.capacity()
+        );
+    }
+
+    #[test]
+    fn a_failing_sink_is_a_write_error_and_the_bytes_stay_pending() {
+        struct Broken;
+        impl Write for Broken {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::Error::from(io::ErrorKind::BrokenPipe))
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut src = Script::chunks(&[b"abc", b"def\n"]);
+        let mut buf = ReadBuffer::new();
+        let err = buf
+            .read_to(&mut src, &limits(0, b"\n"), &mut Broken)
+            .unwrap_err();
+        assert!(matches!(&err, StreamError::Write(e) if e.kind() == io::ErrorKind::BrokenPipe));
+        assert_eq!(buf.pending(), b"abc");
     }
 }

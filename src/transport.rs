@@ -23,6 +23,12 @@ pub trait Transport: Read + Write + Send {
     /// What was negotiated, for TLS transports; `None` for plain TCP.
     fn tls_info(&self) -> Option<TlsInfo>;
 
+    /// Whether a read would return without waiting for the socket: a TLS session may already
+    /// hold decrypted bytes (a record of up to 16 KiB arrives whole and a read may take part of
+    /// it), an alert or the peer's close_notify. A caller that waits for the socket to become
+    /// readable (poll(2)) must check this first. Always `false` for plain TCP.
+    fn has_buffered_input(&mut self) -> bool;
+
     /// Ends the connection politely: a TLS transport sends close_notify, then the sending half of
     /// the TCP connection is shut down. Bounded by the socket's write deadline.
     fn shutdown(&mut self) -> io::Result<()>;

@@ -374,3 +374,33 @@ fn send_times_out_when_the_peer_never_reads() {
         start.elapsed()
     );
 }
+
+#[test]
+fn a_streamed_read_writes_to_the_sink_by_the_same_rules_and_keeps_the_rest() {
+    let port = fault_server(|mut s| {
+        s.write_all(b"first part, ").unwrap();
+        thread::sleep(Duration::from_millis(100));
+        s.write_all(b"second part<E").unwrap();
+        thread::sleep(Duration::from_millis(100));
+        s.write_all(b"ND>after").unwrap();
+        thread::sleep(Duration::from_millis(300));
+    });
+    let mut conn = Connection::open(
+        &endpoint(&format!("127.0.0.1:{port}"), None, None),
+        &quick(),
+    )
+    .unwrap();
+    let mut sink = Vec::new();
+    let out = conn
+        .read_to(&limits(0, b"<END>", 2000), &mut sink, "writing to a Vec")
+        .unwrap();
+    assert_eq!(sink, b"first part, second part<END>");
+    assert_eq!((out.len, out.end), (sink.len() as u64, ReadEnd::Marker));
+    assert_eq!(conn.last_read_end(), Some(ReadEnd::Marker));
+    assert_eq!(conn.pending(), b"after");
+    let mut rest = Vec::new();
+    let out = conn
+        .read_to(&limits(0, b"", 2000), &mut rest, "writing to a Vec")
+        .unwrap();
+    assert_eq!((rest.as_slice(), out.end), (&b"after"[..], ReadEnd::Eof));
+}

@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -380,5 +381,26 @@ fn connections_with_the_same_settings_resume_the_session_where_the_backend_can()
             }
             Backend::NativeTls => assert_eq!(resumed, [None, None], "{b}"),
         }
+    }
+}
+
+#[test]
+fn a_record_read_in_part_is_reported_as_buffered_input() {
+    let peer = s_server(&pki().server.cert, &pki().server.key, &[]);
+    let line = [b"x".repeat(10_000), b"\n".to_vec()].concat();
+    for b in backends() {
+        let mut transport = endpoint(&peer.addr(), Some(tls_with_ca(b)), None)
+            .connect(&quick())
+            .unwrap();
+        transport.write_all(&line).unwrap();
+        transport.flush().unwrap();
+        assert!(!transport.has_buffered_input(), "{b}: nothing read yet");
+        let mut first = [0; 1];
+        transport.read_exact(&mut first).unwrap();
+        // The rest of the record is in the session, where the socket cannot signal it.
+        assert!(transport.has_buffered_input(), "{b}: after one byte");
+        let mut rest = vec![0; line.len() - 1];
+        transport.read_exact(&mut rest).unwrap();
+        assert!(!transport.has_buffered_input(), "{b}: after the whole line");
     }
 }

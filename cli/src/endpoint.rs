@@ -3,10 +3,14 @@
 
 use std::path::Path;
 
-use tcplink::{ConnectOptions, Endpoint, Error, HostPort, ProxySettings, Result, TlsSettings};
+use std::sync::Arc;
+
+use tcplink::{
+    ConnectOptions, Endpoint, Error, Event, EventSink, HostPort, ProxySettings, Result, TlsSettings,
+};
 
 use crate::args::EndpointArgs;
-use crate::{opi_json, proxy_url};
+use crate::{opi_json, output, proxy_url};
 
 impl EndpointArgs {
     /// The endpoint for `address` with these options. Settings files and JSON are read and
@@ -19,10 +23,13 @@ impl EndpointArgs {
         })
     }
 
-    /// How to connect.
-    pub fn connect_options(&self) -> ConnectOptions {
+    /// How to connect; with `verbose`, every step of connecting (the name resolved, each
+    /// address tried, the proxy and TLS handshakes) is reported on stderr as it happens.
+    pub fn connect_options(&self, verbose: bool) -> ConnectOptions {
+        let report = |event: &Event<'_>| output::note(&event.to_string());
         ConnectOptions {
             connect_timeout: Some(self.connect_timeout),
+            events: verbose.then(|| Arc::new(report) as Arc<dyn EventSink>),
             ..ConnectOptions::default()
         }
     }

@@ -11,6 +11,7 @@ mod opi_json;
 mod output;
 mod progress;
 mod proxy_url;
+mod render;
 mod server;
 
 use std::process::ExitCode;

@@ -1,32 +1,9 @@
-//! What goes to stdout (the answer) and to stderr (`--verbose` reports, errors).
+//! Writing to stdout, and what goes to stderr (`--verbose` reports). The answer's formats are
+//! in [`crate::render`].
 
 use std::io::Write;
 
 use tcplink::{Error, Result, TlsInfo, Transport};
-
-/// How an answer is printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// The bytes as they arrived.
-    Raw,
-    /// UTF-8 text: bytes that are not UTF-8 become U+FFFD.
-    Text,
-    /// Lower-case hex digits and a newline.
-    Hex,
-}
-
-/// Renders `data` in `format`.
-pub fn render(data: &[u8], format: Format) -> Vec<u8> {
-    match format {
-        Format::Raw => data.to_vec(),
-        Format::Text => String::from_utf8_lossy(data).into_owned().into_bytes(),
-        Format::Hex => {
-            let mut text: String = data.iter().map(|b| format!("{b:02x}")).collect();
-            text.push('\n');
-            text.into_bytes()
-        }
-    }
-}
 
 /// Writes `bytes` to `out` and flushes; a failure (a closed pipe) is an `io` error.
 pub fn emit(out: &mut dyn Write, bytes: &[u8]) -> Result<()> {
@@ -66,19 +43,5 @@ pub fn report_connection(target: &str, transport: &dyn Transport) {
     match transport.tls_info() {
         Some(info) => note(&format!("tls: {}", describe_tls(&info))),
         None => note("plain TCP, no TLS"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_render() {
-        let data = [b'o', b'k', 0xff, b'\n'];
-        assert_eq!(render(&data, Format::Raw), data);
-        assert_eq!(render(&data, Format::Text), "ok\u{fffd}\n".as_bytes());
-        assert_eq!(render(&data, Format::Hex), b"6f6bff0a\n");
-        assert_eq!(render(b"", Format::Hex), b"\n");
     }
 }

@@ -329,3 +329,23 @@ fn exit_code_io_when_stdin_cannot_be_read() {
     .expect(code::IO);
     run.stderr_has(&["io error", "stdin"]);
 }
+
+#[test]
+fn verbose_reports_every_step_of_connecting_and_never_the_password() {
+    let echo = socat_echo();
+    let socks = microsocks(Some(("user", "p@ss-word")));
+    let url = format!("socks5://user:p%40ss-word@{}", socks.addr());
+    let run = request(&echo.addr(), "hello\n", &["--proxy", &url, "-v"]).expect(code::OK);
+    assert_eq!(run.out(), "hello\n");
+    run.stderr_has(&[
+        &format!("connecting to {}", socks.addr()),
+        &format!(
+            "asking socks5 proxy {} for a tunnel to {} as user",
+            socks.addr(),
+            echo.addr()
+        ),
+        "opened a tunnel",
+        "read ended on marker",
+    ]);
+    assert!(!run.stderr.contains("p@ss"), "{}", run.stderr);
+}

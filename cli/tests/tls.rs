@@ -253,6 +253,31 @@ fn connect_over_tls_sends_close_notify_and_reads_to_the_end() {
 }
 
 #[test]
+fn connect_over_tls_passes_on_records_the_session_already_holds_while_stdin_stays_open() {
+    let dir = scratch();
+    let cert = dir.path().join("echo.pem");
+    let server = serve(&["--echo", "--tls", "--cert-out", path(&cert)], 2);
+    let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+    for backend in backends() {
+        let mut client = Interactive::start(&[
+            "connect",
+            &server.addr(),
+            "--ca",
+            path(&cert),
+            "--backend",
+            backend,
+        ]);
+        // Sent and echoed in pieces while stdin stays open: every record must come out
+        // without waiting for the socket, which has nothing more to signal.
+        for piece in data.chunks(100_000) {
+            client.send(piece);
+            assert!(client.receive(piece.len()) == piece, "{backend}");
+        }
+        assert_eq!(client.close_and_wait().code, Some(code::OK), "{backend}");
+    }
+}
+
+#[test]
 fn serve_echo_tls_prints_the_fingerprint_of_the_certificate_it_wrote() {
     let dir = scratch();
     let cert = dir.path().join("serve-cert.pem");

@@ -134,6 +134,11 @@ impl Transport for NativeTlsTransport {
         })
     }
 
+    fn has_buffered_input(&mut self) -> bool {
+        // A failure to tell is reported by the next read, which therefore does not wait.
+        self.stream.buffered_read_size().map_or(true, |n| n > 0)
+    }
+
     fn shutdown(&mut self) -> io::Result<()> {
         let notified = self.stream.shutdown();
         self.stream

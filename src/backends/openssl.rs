@@ -263,6 +263,12 @@ impl Transport for OpensslTransport {
         })
     }
 
+    fn has_buffered_input(&mut self) -> bool {
+        // Without read-ahead (the default) OpenSSL takes one record at a time from the socket,
+        // so what it holds is the rest of the record last read.
+        self.stream.ssl().pending() > 0
+    }
+
     fn shutdown(&mut self) -> io::Result<()> {
         let notified = self
             .stream

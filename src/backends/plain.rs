@@ -20,6 +20,10 @@ impl Transport for TimedSocket {
         None
     }
 
+    fn has_buffered_input(&mut self) -> bool {
+        false
+    }
+
     fn shutdown(&mut self) -> io::Result<()> {
         TimedSocket::shutdown(self, Shutdown::Write)
     }

@@ -239,6 +239,17 @@ impl Transport for RustlsTransport {
         })
     }
 
+    fn has_buffered_input(&mut self) -> bool {
+        // Records already read from the socket are decrypted here; an error is reported by the
+        // next read, which therefore does not wait either.
+        self.stream
+            .conn
+            .process_new_packets()
+            .map_or(true, |state| {
+                state.plaintext_bytes_to_read() > 0 || state.peer_has_closed()
+            })
+    }
+
     fn shutdown(&mut self) -> io::Result<()> {
         self.stream.conn.send_close_notify();
         let flushed = self.stream.flush();

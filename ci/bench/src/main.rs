@@ -10,11 +10,13 @@
 
 mod addin;
 mod bulk;
+mod cli;
 mod clients;
 mod latency;
 mod marker;
 mod memory;
 mod pki;
+mod raw;
 mod report;
 mod servers;
 mod stats;
@@ -25,6 +27,14 @@ use std::path::Path;
 const NOTES: &str = "\
 Throughput figures are the best of several runs of each side (interference only ever adds time); \
 absolute figures vary by ±15 % between runs on a shared machine, the ratios far less.
+
+**The CLI as a whole process.** `tcplink request` writes the answer to stdout as it arrives \
+(`Connection::read_to`), holding about one 64 KiB chunk, so its peak memory is flat whatever the \
+answer's size, and it pulls faster than the library's in-process bulk read, which collects the \
+whole answer in memory whose pages fault on first write. `raw-read` is the same 64 KiB loop a user \
+would write, writing each read to stdout (/dev/null) as the CLI and socat do; peak RSS is taken \
+through the small `peak-rss` binary, because the kernel counts the memory of the starting process \
+into a child's peak.
 
 **ReadBinaryData through the add-in.** The add-in returns data in a block from the platform's \
 memory manager, so it copies every byte once more than a library caller, and that block is fresh \
@@ -62,6 +72,8 @@ fn main() {
     let mut rows = Vec::new();
     eprintln!("bulk reads…");
     rows.extend(bulk::run(&pki, bulk_bytes, reps).0);
+    eprintln!("the CLI as a whole process…");
+    rows.extend(cli::run_all(&pki, bulk_bytes, 4 * bulk_bytes, reps));
     eprintln!("add-in reads…");
     rows.extend(addin::run(&pki, bulk_bytes / 4, reps));
     eprintln!("marker reads…");

@@ -11,8 +11,6 @@ pub struct Pki {
     _dir: tempfile::TempDir,
     /// The CA certificate, PEM, for clients' `ca_cert_path`.
     pub ca_path: PathBuf,
-    /// The CA certificate, PEM.
-    pub ca_pem: String,
     /// The server's TLS configuration (it offers session resumption, as rustls does by default).
     pub server: Arc<rustls::ServerConfig>,
 }
@@ -50,7 +48,6 @@ impl Pki {
         Pki {
             _dir: dir,
             ca_path,
-            ca_pem: ca.pem(),
             server: Arc::new(server),
         }
     }

@@ -118,17 +118,19 @@ fn round_trip(endpoint: &Endpoint, label: &str) -> Result<()> {
         idle_timeout: Some(Duration::from_secs(5)),
         timeout: None,
     };
+    let mut answer = Vec::new();
     let reply = exchange(
         endpoint,
         &ConnectOptions::default(),
         &payload,
         &limits,
         false,
+        &mut answer,
     )?;
     println!(
         "{label:<20} sent {:?}, answer {:?} (read ended on {})",
         String::from_utf8_lossy(&payload.bytes),
-        String::from_utf8_lossy(&reply.answer.data),
+        String::from_utf8_lossy(&answer),
         reply.answer.end.as_str()
     );
     if let Some(info) = reply.tls {

@@ -1,18 +1,21 @@
 //! `tcplink request`: the seed's ProcessRequest (connect, send, read until the marker, close),
-//! with a progress bar for large transfers and a `--verbose` report.
+//! with the answer written to stdout as it arrives, a progress bar for large transfers and a
+//! `--verbose` report.
 
+use std::io::Write;
 use std::time::Duration;
 
 use tcplink::{
-    ConnectOptions, Deadline, Endpoint, Error, ReadBuffer, ReadLimits, ReadOutcome, Result,
-    TlsInfo, Transport,
+    ConnectOptions, Deadline, Endpoint, Error, ReadBuffer, ReadLimits, Result, StreamError,
+    StreamOutcome, TlsInfo, Transport,
 };
 
 use crate::args::RequestArgs;
 use crate::escapes;
 use crate::input::{self, Payload};
-use crate::output::{self, Format};
+use crate::output;
 use crate::progress::{Counting, Progress};
+use crate::render::{Format, Renderer};
 
 /// How much is written under one `--timeout`.
 const SEND_CHUNK: usize = 64 * 1024;
@@ -31,45 +34,54 @@ pub fn run(args: &RequestArgs) -> Result<()> {
         timeout: Some(args.timeout),
     };
     let payload = input::load(&args.data)?;
-    let options = args.endpoint.connect_options();
-    let exchange = exchange(&endpoint, &options, &payload, &limits, args.verbose)?;
+    let options = args.endpoint.connect_options(args.verbose);
     let format = match (args.hex, args.string) {
         (true, _) => Format::Hex,
         (false, true) => Format::Text,
         (false, false) => Format::Raw,
     };
-    output::emit(
-        &mut std::io::stdout().lock(),
-        &output::render(&exchange.answer.data, format),
+    let mut stdout = Renderer::new(std::io::stdout().lock(), format);
+    let exchange = exchange(
+        &endpoint,
+        &options,
+        &payload,
+        &limits,
+        args.verbose,
+        &mut stdout,
     )?;
+    stdout.finish().map_err(|e| Error::from_io(&e, WRITING))?;
     if args.verbose {
         output::note(&format!(
             "read ended on {} after {} bytes",
             exchange.answer.end.as_str(),
-            exchange.answer.data.len()
+            exchange.answer.len
         ));
     }
     Ok(())
 }
 
+/// What a failure to pass the answer on is called.
+const WRITING: &str = "writing the answer";
+
 /// What one round trip brought back.
 #[derive(Debug)]
 pub struct Exchange {
-    /// The answer and why reading it ended.
-    pub answer: ReadOutcome,
+    /// How long the answer was and why reading it ended.
+    pub answer: StreamOutcome,
     /// The negotiated TLS parameters, for TLS connections.
     pub tls: Option<TlsInfo>,
 }
 
-/// Connects to `endpoint`, sends `payload` (each 64 KiB within the whole-read timeout of `limits`),
-/// reads one answer by the reading rules and closes. With `verbose`, reports the connection on
-/// stderr.
+/// Connects to `endpoint`, sends `payload` (each 64 KiB within the whole-read timeout of
+/// `limits`), reads one answer by the reading rules into `answer` as it arrives, and closes.
+/// With `verbose`, reports the connection on stderr.
 pub fn exchange(
     endpoint: &Endpoint,
     options: &ConnectOptions,
     payload: &Payload,
     limits: &ReadLimits<'_>,
     verbose: bool,
+    answer: &mut dyn Write,
 ) -> Result<Exchange> {
     limits.validate()?;
     let peer = endpoint.target.to_string();
@@ -84,8 +96,11 @@ pub fn exchange(
         progress: &mut progress,
     };
     let answer = ReadBuffer::new()
-        .read_until(&mut source, limits)
-        .map_err(|e| Error::from_io(&e, &format!("reading from {peer}")));
+        .read_to(&mut source, limits, answer)
+        .map_err(|e| match e {
+            StreamError::Read(e) => Error::from_io(&e, &format!("reading from {peer}")),
+            StreamError::Write(e) => Error::from_io(&e, WRITING),
+        });
     progress.finish();
     let answer = answer?;
     let tls = transport.tls_info();

@@ -5,6 +5,7 @@
 
 #[path = "../../../tests/common/mod.rs"]
 mod fixtures;
+pub mod rusage;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -120,6 +121,77 @@ fn collect(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> 
         let _ = pipe.read_to_end(&mut all);
         all
     })
+}
+
+/// Runs `tcplink args` with no input, hands its stdout to `on_output` piece by piece as it comes
+/// (for answers too large to keep), and returns how the process ended with its stderr.
+pub fn run_streaming(args: &[&str], mut on_output: impl FnMut(&[u8])) -> (rusage::Ended, String) {
+    let mut child = binary()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start tcplink");
+    let stderr = collect(child.stderr.take().unwrap());
+    let mut stdout = child.stdout.take().unwrap();
+    let mut buf = vec![0; 1 << 20];
+    loop {
+        match stdout.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => on_output(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => panic!("reading the output of tcplink: {e}"),
+        }
+    }
+    let ended = rusage::wait(child);
+    let stderr = String::from_utf8_lossy(&stderr.join().unwrap()).into_owned();
+    (ended, stderr)
+}
+
+/// A `tcplink` process driven step by step through its stdin and stdout.
+pub struct Interactive {
+    child: Child,
+    stdin: Option<std::process::ChildStdin>,
+    stdout: ChildStdout,
+}
+
+impl Interactive {
+    /// Starts `tcplink args` with piped stdin and stdout (stderr is discarded).
+    pub fn start(args: &[&str]) -> Interactive {
+        let mut child = binary()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tcplink");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().unwrap();
+        Interactive {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    /// Writes `bytes` to its stdin, leaving it open.
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.stdin.as_mut().unwrap().write_all(bytes).unwrap();
+    }
+
+    /// Reads exactly `n` bytes of its stdout.
+    pub fn receive(&mut self, n: usize) -> Vec<u8> {
+        let mut bytes = vec![0; n];
+        self.stdout.read_exact(&mut bytes).unwrap();
+        bytes
+    }
+
+    /// Closes its stdin and waits for it to exit.
+    pub fn close_and_wait(mut self) -> rusage::Ended {
+        drop(self.stdin.take());
+        rusage::wait(self.child)
+    }
 }
 
 /// Runs `tcplink args` with no input.
