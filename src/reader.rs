@@ -805,7 +805,7 @@ mod tests {
         let mut sink = Writes::default();
         let out = buf.read_to(&mut src, &limits(0, b"\n"), &mut sink).unwrap();
         assert_eq!(sink.0, [b"abc".to_vec(), b"def".to_vec()]);
-        assert_eq!((out.len, out.end), (6, ReadEnd::Timeout));
+        assert_eq!((out.len, out.end), (6, ReadEnd::Idle));
     }
 
     #[test]
