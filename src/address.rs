@@ -72,16 +72,23 @@ impl HostPort {
                 (rest.split(['/', '?', '#']).next().unwrap_or_default(), port)
             }
         };
-        let has_port = match rest.strip_prefix('[') {
-            Some(bracketed) => bracketed
-                .split_once(']')
-                .is_some_and(|(_, after)| !after.is_empty()),
+        let bracketed = rest.strip_prefix('[').map(|b| b.split_once(']'));
+        let has_port = match bracketed {
+            // A malformed bracket is for the strict parser to name.
+            Some(None) => true,
+            Some(Some((_, after))) => !after.is_empty(),
             None => rest.contains(':') && rest.parse::<std::net::Ipv6Addr>().is_err(),
         };
         if has_port {
             return HostPort::parse(rest, param);
         }
         let host = rest.trim_start_matches('[').trim_end_matches(']');
+        if bracketed.is_some() && host.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(Error::argument(
+                param,
+                format!("not an IPv6 address inside brackets in address {text:?}"),
+            ));
+        }
         if host.is_empty() {
             return Err(Error::argument(
                 param,
@@ -209,6 +216,8 @@ mod tests {
             "host:x",
             "[::1]80",
             "tcp://:80",
+            "[::1:80",
+            "[zz]",
         ] {
             let err = HostPort::parse_address(bad, "Address").unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Argument, "{bad}");

@@ -333,7 +333,12 @@ fn unresolvable_name_is_a_resolve_error() {
 
 #[test]
 fn bad_addresses_are_argument_errors() {
-    for bad in ["127.0.0.1", "127.0.0.1:70000", "[::1:80"] {
+    for bad in [
+        "127.0.0.1:",
+        "127.0.0.1:70000",
+        "[::1:80",
+        "ftp://127.0.0.1:1",
+    ] {
         let err = tcplink::Endpoint::parse(bad, "", "").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Argument, "{bad}");
     }
