@@ -263,8 +263,8 @@ mod tests {
         let open = listener.local_addr().unwrap();
         // Bound without listening: connecting to it is refused for certain, and no one else
         // can take the port meanwhile.
-        let refusing = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
-            .unwrap();
+        let refusing =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
         refusing
             .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
             .unwrap();

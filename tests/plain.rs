@@ -305,7 +305,9 @@ fn names_resolving_to_several_addresses_are_tried_in_turn() {
             let port = listener.local_addr().ok()?.port();
             let domain = socket2::Domain::for_address((first, port).into());
             let refusing = socket2::Socket::new(domain, socket2::Type::STREAM, None).ok()?;
-            refusing.bind(&std::net::SocketAddr::new(first, port).into()).ok()?;
+            refusing
+                .bind(&std::net::SocketAddr::new(first, port).into())
+                .ok()?;
             Some((listener, refusing))
         })
         .expect("a port free on both loopback addresses");
@@ -318,13 +320,15 @@ fn names_resolving_to_several_addresses_are_tried_in_turn() {
     let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = told.clone();
     let options = tcplink::ConnectOptions {
-        events: Some(std::sync::Arc::new(move |event: &tcplink::Event<'_>| {
-            match event {
-                tcplink::Event::ConnectFailed { addr, .. } => sink.lock().unwrap().push((*addr, false)),
+        events: Some(std::sync::Arc::new(
+            move |event: &tcplink::Event<'_>| match event {
+                tcplink::Event::ConnectFailed { addr, .. } => {
+                    sink.lock().unwrap().push((*addr, false))
+                }
                 tcplink::Event::Connected { addr, .. } => sink.lock().unwrap().push((*addr, true)),
                 _ => {}
-            }
-        })),
+            },
+        )),
         ..quick()
     };
     let mut conn = Connection::open(
@@ -332,9 +336,16 @@ fn names_resolving_to_several_addresses_are_tried_in_turn() {
         &options,
     )
     .unwrap();
-    assert_eq!(conn.read(&limits(0, b"\n", 5000)).unwrap().data, b"fallback\n");
+    assert_eq!(
+        conn.read(&limits(0, b"\n", 5000)).unwrap().data,
+        b"fallback\n"
+    );
     let told = told.lock().unwrap().clone();
-    assert_eq!(told.first(), Some(&((first, port).into(), false)), "{told:?}");
+    assert_eq!(
+        told.first(),
+        Some(&((first, port).into(), false)),
+        "{told:?}"
+    );
     assert_eq!(told.last(), Some(&((last, port).into(), true)), "{told:?}");
     assert_eq!(conn.peer_addr(), Some((last, port).into()));
 }
@@ -392,7 +403,10 @@ fn nodelay_and_keepalive_are_set_on_the_connected_socket() {
     let plain = ep.connect(&quick()).unwrap();
     let socket = SockRef::from(plain.socket().stream());
     assert!(socket.tcp_nodelay().unwrap(), "TCP_NODELAY is off");
-    assert!(!socket.keepalive().unwrap(), "keepalive is on without the option");
+    assert!(
+        !socket.keepalive().unwrap(),
+        "keepalive is on without the option"
+    );
     let opts = tcplink::ConnectOptions {
         keepalive: Some(Duration::from_secs(37)),
         ..quick()
@@ -401,7 +415,10 @@ fn nodelay_and_keepalive_are_set_on_the_connected_socket() {
     let socket = SockRef::from(kept.socket().stream());
     assert!(socket.tcp_nodelay().unwrap(), "TCP_NODELAY is off");
     assert!(socket.keepalive().unwrap(), "SO_KEEPALIVE is off");
-    assert_eq!(socket.tcp_keepalive_time().unwrap(), Duration::from_secs(37));
+    assert_eq!(
+        socket.tcp_keepalive_time().unwrap(),
+        Duration::from_secs(37)
+    );
 }
 
 #[test]

@@ -67,7 +67,10 @@ fn socks5_without_auth() {
 fn socks5_sends_the_name_for_the_proxy_to_resolve() {
     let echo = socat_echo();
     let (port, requests) = socks5_proxy();
-    tunnels(&format!("localhost:{}", echo.port), proxy("socks5", port, "", ""));
+    tunnels(
+        &format!("localhost:{}", echo.port),
+        proxy("socks5", port, "", ""),
+    );
     assert_eq!(
         requests.recv_timeout(Duration::from_secs(2)).unwrap(),
         Socks5Request {

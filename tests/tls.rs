@@ -235,7 +235,12 @@ fn tls_below_1_2_is_refused() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    client.stdin.as_ref().unwrap().write_all(b"eleven\n").unwrap();
+    client
+        .stdin
+        .as_ref()
+        .unwrap()
+        .write_all(b"eleven\n")
+        .unwrap();
     let answer = wait_for_output(client, "nevele", Duration::from_secs(10));
     assert!(
         answer.contains("Protocol  : TLSv1.1") && answer.contains("nevele"),
@@ -246,9 +251,13 @@ fn tls_below_1_2_is_refused() {
         assert_eq!(err.kind(), ErrorKind::Tls, "{b}: {err}");
         let message = err.message().to_lowercase();
         assert!(
-            ["protocol version", "protocolversion", "unsupported protocol"]
-                .iter()
-                .any(|about| message.contains(about)),
+            [
+                "protocol version",
+                "protocolversion",
+                "unsupported protocol"
+            ]
+            .iter()
+            .any(|about| message.contains(about)),
             "{b}: the refusal is not about the protocol version: {err}"
         );
     }
@@ -261,7 +270,10 @@ fn wait_for_output(mut child: std::process::Child, needle: &str, limit: Duration
     let (lines, received) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
             if lines.send(line).is_err() {
                 return;
             }

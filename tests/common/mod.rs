@@ -547,5 +547,8 @@ pub fn ipv6_loopback_listener() -> Option<TcpListener> {
         eprintln!("skipped: no IPv6 loopback here: {why}");
         return None;
     }
-    Some(TcpListener::bind("[::1]:0").expect("IPv6 loopback ::1 is missing on a machine that has IPv6"))
+    Some(
+        TcpListener::bind("[::1]:0")
+            .expect("IPv6 loopback ::1 is missing on a machine that has IPv6"),
+    )
 }

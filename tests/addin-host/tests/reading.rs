@@ -170,7 +170,11 @@ fn the_idle_timeout_returns_partial_data_and_zero_means_no_limit() {
     let started = Instant::now();
     let out = call(&obj, "ReadBinaryData", &[Value::I4(4), s(""), Value::I4(0)]);
     assert_eq!(out.as_blob(), b"late");
-    assert!(started.elapsed() >= Duration::from_millis(700), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(700),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(read_end(&obj), s("size"));
     finish(obj);
 }
