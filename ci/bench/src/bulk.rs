@@ -8,7 +8,6 @@
 
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::clients::{library_read, raw_connector, raw_read, Kind};
 use crate::pki::Pki;

@@ -27,10 +27,10 @@ mod stats;
 use std::path::Path;
 
 /// The quick run's margin for the plain bulk read, library / raw loop (target [`bulk::TARGET`]).
-const QUICK_BULK_PLAIN: f64 = 0.85;
+const QUICK_BULK_PLAIN: f64 = 0.50;
 /// The quick run's margin for the marker read, time with marker / without (target
 /// [`marker::TARGET`]).
-const QUICK_MARKER: f64 = 1.25;
+const QUICK_MARKER: f64 = 1.50;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -46,7 +46,7 @@ fn main() {
     }
     let quick = args.iter().any(|a| a == "--quick");
     let (bulk_bytes, sizes, reps, plain_requests, tls_requests) = if quick {
-        (16 << 20, vec![4, 8, 16], 3, 200, 50)
+        (16 << 20, vec![4, 8, 16], 5, 200, 50)
     } else {
         (256 << 20, vec![16, 64, 256], 11, 2000, 300)
     };
