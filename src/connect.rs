@@ -261,10 +261,14 @@ mod tests {
     fn addresses_are_tried_in_turn_and_each_outcome_is_told() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let open = listener.local_addr().unwrap();
-        let closed = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
+        // Bound without listening: connecting to it is refused for certain, and no one else
+        // can take the port meanwhile.
+        let refusing =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        refusing
+            .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
             .unwrap();
+        let closed = refusing.local_addr().unwrap().as_socket().unwrap();
         let lines = recorded(|events| {
             let options = ConnectOptions::default();
             let deadline = Deadline::after(options.connect_timeout);

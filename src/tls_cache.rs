@@ -128,7 +128,14 @@ mod tests {
         assert_eq!(get(&params(Some(&ca))), 1);
         assert_eq!(get(&params(Some(&ca))), 1);
         assert_eq!(get(&params(None)), 2);
-        std::fs::write(&ca, "longer contents").unwrap();
+        // Same length, new modification time: only the time tells the file changed.
+        let modified = std::fs::metadata(&ca).unwrap().modified().unwrap();
+        std::fs::write(&ca, "two").unwrap();
+        let file = std::fs::File::options().write(true).open(&ca).unwrap();
+        file.set_modified(modified + std::time::Duration::from_secs(10))
+            .unwrap();
+        assert_eq!(std::fs::metadata(&ca).unwrap().len(), 3);
+        assert_eq!(get(&params(Some(&ca))), 3);
         assert_eq!(get(&params(Some(&ca))), 3);
     }
 

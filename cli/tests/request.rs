@@ -1,5 +1,5 @@
 //! `tcplink request` over plain TCP and through proxies, against real servers (socat, microsocks,
-//! ncat), and every exit code that does not need TLS.
+//! Dante, tinyproxy) and small fault servers, and every exit code that does not need TLS.
 
 mod common;
 

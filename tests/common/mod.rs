@@ -430,6 +430,79 @@ pub fn socks4a_proxy() -> (u16, std::sync::mpsc::Receiver<Socks4Request>) {
     (port, rx)
 }
 
+/// What a SOCKS5 client asked the proxy of [`socks5_proxy`] for.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Socks5Request {
+    /// The target as sent: a name (address type 3) or an IP address in text.
+    pub host: String,
+    /// Whether the target was sent as a name (remote DNS).
+    pub by_name: bool,
+    /// The target port.
+    pub port: u16,
+}
+
+/// A small SOCKS5 proxy (no authentication) that reports each CONNECT request and relays it.
+pub fn socks5_proxy() -> (u16, std::sync::mpsc::Receiver<Socks5Request>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let port = fault_server(move |mut client| {
+        let mut greeting = [0u8; 2];
+        if client.read_exact(&mut greeting).is_err() || greeting[0] != 5 {
+            return;
+        }
+        let mut methods = vec![0u8; greeting[1].into()];
+        if client.read_exact(&mut methods).is_err() || client.write_all(&[5, 0]).is_err() {
+            return;
+        }
+        let mut head = [0u8; 4];
+        if client.read_exact(&mut head).is_err() || head[..3] != [5, 1, 0] {
+            return;
+        }
+        let host = match head[3] {
+            1 => read_ip::<4>(&mut client),
+            4 => read_ip::<16>(&mut client),
+            3 => {
+                let mut len = [0u8];
+                let _ = client.read_exact(&mut len);
+                let mut name = vec![0u8; len[0].into()];
+                let _ = client.read_exact(&mut name);
+                String::from_utf8_lossy(&name).into_owned()
+            }
+            _ => return,
+        };
+        let mut port = [0u8; 2];
+        if client.read_exact(&mut port).is_err() {
+            return;
+        }
+        let port = u16::from_be_bytes(port);
+        let _ = tx.lock().unwrap().send(Socks5Request {
+            host: host.clone(),
+            by_name: head[3] == 3,
+            port,
+        });
+        match TcpStream::connect((host.as_str(), port)) {
+            Ok(target) => {
+                client.write_all(&[5, 0, 0, 1, 0, 0, 0, 0, 0, 0]).unwrap();
+                relay(client, target);
+            }
+            Err(_) => {
+                let _ = client.write_all(&[5, 5, 0, 1, 0, 0, 0, 0, 0, 0]);
+            }
+        }
+    });
+    (port, rx)
+}
+
+/// An IPv4 (`N` = 4) or IPv6 (`N` = 16) address read from `s`, in text.
+fn read_ip<const N: usize>(s: &mut TcpStream) -> String {
+    let mut bytes = [0u8; N];
+    let _ = s.read_exact(&mut bytes);
+    match N {
+        4 => std::net::Ipv4Addr::from(<[u8; 4]>::try_from(&bytes[..]).unwrap()).to_string(),
+        _ => std::net::Ipv6Addr::from(<[u8; 16]>::try_from(&bytes[..]).unwrap()).to_string(),
+    }
+}
+
 fn read_cstr(s: &mut TcpStream) -> String {
     let mut out = Vec::new();
     let mut b = [0u8];
@@ -450,4 +523,32 @@ fn relay(a: TcpStream, b: TcpStream) {
     let _ = std::io::copy(&mut b, &mut a);
     let _ = a.shutdown(std::net::Shutdown::Write);
     let _ = up.join();
+}
+
+/// Why this machine cannot have an IPv6 loopback, if it says so explicitly: the environment
+/// variable `TCPLINK_NO_IPV6` is set, the kernel has no IPv6, or IPv6 is disabled on `lo`.
+/// `None` means `::1` must work, and a test that cannot use it fails.
+pub fn ipv6_loopback_absent_because() -> Option<String> {
+    if let Some(why) = std::env::var_os("TCPLINK_NO_IPV6") {
+        return Some(format!("TCPLINK_NO_IPV6={}", why.to_string_lossy()));
+    }
+    if !Path::new("/proc/net/if_inet6").exists() {
+        return Some("the kernel has no IPv6 (/proc/net/if_inet6 is missing)".into());
+    }
+    let disabled = std::fs::read_to_string("/proc/sys/net/ipv6/conf/lo/disable_ipv6")
+        .is_ok_and(|v| v.trim() == "1");
+    disabled.then(|| "IPv6 is disabled on lo (net.ipv6.conf.lo.disable_ipv6 = 1)".into())
+}
+
+/// Binds `[::1]:0`, failing the test unless [`ipv6_loopback_absent_because`] gives a reason,
+/// which is printed; `None` then, and the caller skips.
+pub fn ipv6_loopback_listener() -> Option<TcpListener> {
+    if let Some(why) = ipv6_loopback_absent_because() {
+        eprintln!("skipped: no IPv6 loopback here: {why}");
+        return None;
+    }
+    Some(
+        TcpListener::bind("[::1]:0")
+            .expect("IPv6 loopback ::1 is missing on a machine that has IPv6"),
+    )
 }

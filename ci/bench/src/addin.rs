@@ -28,11 +28,12 @@ use crate::stats::{best, mib_per_s, timed};
 /// The target: the add-in at least this share of the library's throughput.
 const TARGET: f64 = 0.80;
 
-/// The release build of the add-in, which `ci/bench/run` builds before the benchmark.
+/// The release build of the add-in, which `ci/bench/run` builds before the benchmark into the
+/// directory of this binary (wherever `CARGO_TARGET_DIR` puts it).
 fn addin_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/release")
-        .join(addin_host::LIBRARY_FILE)
+    std::env::current_exe()
+        .expect("the benchmark knows its own path")
+        .with_file_name(addin_host::LIBRARY_FILE)
 }
 
 /// Loads the release build of the add-in.
@@ -45,33 +46,60 @@ pub fn available() -> bool {
     addin_path().exists()
 }
 
+/// The best times the add-in rows rest on, for the notes under the table.
+pub struct Figures {
+    /// Bytes per read.
+    pub bytes: usize,
+    /// The library's first read on a new connection (connect included).
+    pub library_first: Duration,
+    /// The add-in's first read on a new connection (Connect included).
+    pub addin_first: Duration,
+    /// The add-in's read repeated on one connection.
+    pub addin_repeated: Duration,
+    /// One copy of the bytes into fresh memory.
+    pub copy: Duration,
+}
+
 /// Reads `bytes` through ReadBinaryData and through the library, `reps` times each, interleaved.
-pub fn run(pki: &Pki, bytes: usize, reps: usize) -> Vec<Row> {
+/// Returns the rows, and their figures when the add-in was there to measure.
+pub fn run(pki: &Pki, bytes: usize, reps: usize) -> (Vec<Row>, Option<Figures>) {
     let library = match load() {
         Ok(library) => library,
         Err(e) => {
-            return vec![Row::info(
+            let row = Row::info(
                 "ReadBinaryData through the add-in",
                 format!("not measured: {e} (run ci/bench/run)"),
-            )]
+            );
+            return (vec![row], None);
         }
     };
     let payload = Arc::new(pattern(bytes));
-    let mut rows = first_reads(&library, &payload, pki, reps);
-    rows.push(repeated_reads(&library, &payload, pki, reps));
-    rows
+    let (mut rows, first) = first_reads(&library, &payload, pki, reps);
+    let (row, addin_repeated) = repeated_reads(&library, &payload, pki, reps);
+    rows.push(row);
+    let figures = Figures {
+        addin_repeated,
+        ..first
+    };
+    (rows, Some(figures))
 }
 
-/// The first read on a new connection, to EOF.
-fn first_reads(library: &AddinLibrary, payload: &Arc<Vec<u8>>, pki: &Pki, reps: usize) -> Vec<Row> {
+/// The first read on a new connection, to EOF; each side's time starts before its connect.
+fn first_reads(
+    library: &AddinLibrary,
+    payload: &Arc<Vec<u8>>,
+    pki: &Pki,
+    reps: usize,
+) -> (Vec<Row>, Figures) {
     let port = payload_server(payload.clone(), 1, None);
     let (mut through_addin, mut direct, mut copies) = (Vec::new(), Vec::new(), Vec::new());
     let mut platform_blocks = Vec::new();
     for _ in 0..reps {
         copies.push(timed(|| payload.to_vec()).0);
+        let start = Instant::now();
         let object = connected(library, port);
         let before = object.memory();
-        through_addin.push(read_through_addin(&object, 0, payload));
+        through_addin.push(read_through_addin(&object, 0, payload, start));
         let after = object.memory();
         platform_blocks.push((after.allocations - before.allocations, after.largest));
         object.call("Close", &[]).unwrap();
@@ -85,7 +113,7 @@ fn first_reads(library: &AddinLibrary, payload: &Arc<Vec<u8>>, pki: &Pki, reps: 
     let one_block = platform_blocks
         .iter()
         .all(|&(blocks, largest)| blocks == 1 && largest == payload.len());
-    vec![
+    let rows = vec![
         ratio_row(
             "first read on a new connection",
             payload.len(),
@@ -102,12 +130,26 @@ fn first_reads(library: &AddinLibrary, payload: &Arc<Vec<u8>>, pki: &Pki, reps: 
             "1 block of N bytes (one copy into platform memory)",
             one_block,
         ),
-    ]
+    ];
+    let figures = Figures {
+        bytes: payload.len(),
+        library_first: best(&direct),
+        addin_first: best(&through_addin),
+        addin_repeated: Duration::ZERO,
+        copy: best(&copies),
+    };
+    (rows, figures)
 }
 
 /// Reads of `payload.len()` bytes (МаксимальныйРазмер) repeated on one open connection, after
-/// one untimed read; the library reads the same way on its own connection.
-fn repeated_reads(library: &AddinLibrary, payload: &Arc<Vec<u8>>, pki: &Pki, reps: usize) -> Row {
+/// one untimed read; the library reads the same way on its own connection. Returns the row and
+/// the add-in's best time.
+fn repeated_reads(
+    library: &AddinLibrary,
+    payload: &Arc<Vec<u8>>,
+    pki: &Pki,
+    reps: usize,
+) -> (Row, Duration) {
     let bytes = payload.len();
     let port = payload_server(payload.clone(), reps + 1, None);
     let object = connected(library, port);
@@ -130,11 +172,11 @@ fn repeated_reads(library: &AddinLibrary, payload: &Arc<Vec<u8>>, pki: &Pki, rep
         );
         t
     };
-    read_through_addin(&object, bytes, payload);
+    read_through_addin(&object, bytes, payload, Instant::now());
     library_read();
     let (mut through_addin, mut direct) = (Vec::new(), Vec::new());
     for _ in 0..reps {
-        through_addin.push(read_through_addin(&object, bytes, payload));
+        through_addin.push(read_through_addin(&object, bytes, payload, Instant::now()));
         direct.push(library_read());
     }
     object.call("Close", &[]).unwrap();
@@ -143,12 +185,13 @@ fn repeated_reads(library: &AddinLibrary, payload: &Arc<Vec<u8>>, pki: &Pki, rep
         report.is_balanced(),
         "platform memory not balanced: {report:?}"
     );
-    ratio_row(
+    let row = ratio_row(
         "reads repeated on one connection",
         bytes,
         &through_addin,
         &direct,
-    )
+    );
+    (row, best(&through_addin))
 }
 
 /// A new `TcpClient` connected to `port`.
@@ -162,10 +205,15 @@ pub fn connected(library: &AddinLibrary, port: u16) -> AddinObject {
     object
 }
 
-/// One ReadBinaryData call (`max_size` 0: to EOF). Returns how long the add-in took to hand the
-/// data over; the data is then checked where the add-in put it, as the platform would use it.
-fn read_through_addin(object: &AddinObject, max_size: usize, expected: &[u8]) -> Duration {
-    let start = Instant::now();
+/// One ReadBinaryData call (`max_size` 0: to EOF). Returns how long since `start` the add-in
+/// took to hand the data over; the data is then checked where the add-in put it, as the platform
+/// would use it.
+fn read_through_addin(
+    object: &AddinObject,
+    max_size: usize,
+    expected: &[u8],
+    start: Instant,
+) -> Duration {
     let (ok, checked) = object
         .call_inspecting_blob("ReadBinaryData", &read_args(max_size), |data| {
             (start.elapsed(), data == expected)

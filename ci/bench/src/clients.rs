@@ -67,13 +67,18 @@ pub fn library_read(kind: Kind, port: u16, pki: &Pki, marker: &[u8]) -> ReadOutc
     conn.read(&limits).unwrap()
 }
 
-/// The reference: a 64 KiB read loop appending to a `Vec`, on the library's own stream type.
-pub fn raw_read(kind: Kind, port: u16, pki: &Pki) -> Vec<u8> {
-    let tls = match kind {
+/// The reference's connector for `kind`, built once (outside the timed runs, as the library's
+/// own configuration is cached).
+pub fn raw_connector(kind: Kind, pki: &Pki) -> raw::Connector {
+    raw::Connector::new(match kind {
         Kind::Plain => None,
         Kind::Tls(backend) => Some((backend, pki.ca_path.as_path())),
-    };
+    })
+}
+
+/// The reference: a 64 KiB read loop appending to a `Vec`, on the library's own stream type.
+pub fn raw_read(connector: &raw::Connector, port: u16) -> Vec<u8> {
     let mut out = Vec::new();
-    raw::read_loop(raw::stream(port, tls), &mut out);
+    raw::read_loop(connector.stream(port), &mut out);
     out
 }

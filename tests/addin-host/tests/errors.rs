@@ -298,7 +298,9 @@ fn connecting_again_replaces_the_open_connection() {
 }
 
 /// A minimal HTTP CONNECT proxy; answers 403 to targets on `forbidden_port`.
-fn http_proxy(forbidden_port: u16) -> SocketAddr {
+/// An HTTP CONNECT proxy that refuses `forbidden_port`; each target asked for is sent on `asked`.
+fn http_proxy(forbidden_port: u16, asked: std::sync::mpsc::Sender<String>) -> SocketAddr {
+    let asked = std::sync::Mutex::new(asked);
     serve(move |client| {
         let mut reader = BufReader::new(client.try_clone().unwrap());
         let mut request = String::new();
@@ -312,6 +314,7 @@ fn http_proxy(forbidden_port: u16) -> SocketAddr {
             .nth(1)
             .unwrap_or_default()
             .to_string();
+        let _ = asked.lock().unwrap().send(target.clone());
         let mut client = client;
         if target.ends_with(&format!(":{forbidden_port}")) {
             let _ = client.write_all(b"HTTP/1.1 403 Forbidden\r\n\r\n");
@@ -336,7 +339,8 @@ fn http_proxy(forbidden_port: u16) -> SocketAddr {
 fn proxy_settings_and_connections_through_an_http_proxy() {
     let echo = socat_echo();
     let forbidden = free_port();
-    let proxy = http_proxy(forbidden);
+    let (asked, targets) = std::sync::mpsc::channel();
+    let proxy = http_proxy(forbidden, asked);
     let obj = client();
     let json = call(
         &obj,
@@ -385,6 +389,9 @@ fn proxy_settings_and_connections_through_an_http_proxy() {
         ],
     );
     assert_eq!(answer, s("again\n"));
+    // Both went through the proxy, not straight to the echo server.
+    let asked: Vec<String> = targets.try_iter().collect();
+    assert_eq!(asked, [echo.addr(), echo.addr()]);
     call(
         &obj,
         "Connect",

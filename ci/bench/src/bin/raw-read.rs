@@ -17,5 +17,8 @@ fn main() {
             .expect("a compiled backend");
         (backend, Path::new(&args[3]))
     });
-    raw::read_loop(raw::stream(port, tls), std::io::stdout().lock());
+    raw::read_loop(
+        raw::Connector::new(tls).stream(port),
+        std::io::stdout().lock(),
+    );
 }
