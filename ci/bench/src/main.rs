@@ -27,7 +27,10 @@ mod stats;
 use std::path::Path;
 
 /// The quick run's margin for the plain bulk read, library / raw loop (target [`bulk::TARGET`]).
-const QUICK_BULK_PLAIN: f64 = 0.50;
+/// Quick runs on a quiet 2-core machine gave 0.69-0.87 and one beside two parallel builds 0.31;
+/// CI runs the bench alone, so the margin sits below the quiet runs with room, and still stops a
+/// library that got twice as slow.
+const QUICK_BULK_PLAIN: f64 = 0.40;
 /// The quick run's margin for the marker read, time with marker / without (target
 /// [`marker::TARGET`]).
 const QUICK_MARKER: f64 = 1.50;
