@@ -260,6 +260,10 @@ impl RawAddin for TcpClient {
 
     fn get_prop_val(&mut self, num: usize, val: &mut Variant) -> bool {
         shield(false, || {
+            #[cfg(feature = "panic-trigger")]
+            self.state
+                .panic_trigger
+                .at(crate::panic_trigger::Point::GetProp);
             PROPS
                 .get(num)
                 .is_some_and(|p| match write((p.get)(&self.state), val) {
@@ -274,6 +278,10 @@ impl RawAddin for TcpClient {
 
     fn set_prop_val(&mut self, num: usize, val: &Variant) -> bool {
         shield(false, || {
+            #[cfg(feature = "panic-trigger")]
+            self.state
+                .panic_trigger
+                .at(crate::panic_trigger::Point::SetProp);
             let Some(PropSpec {
                 names,
                 set: Some(set),

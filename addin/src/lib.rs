@@ -26,6 +26,8 @@ pub mod encodings;
 pub mod log;
 pub mod methods;
 pub mod names;
+#[cfg(feature = "panic-trigger")]
+pub mod panic_trigger;
 pub mod params;
 pub mod props;
 pub mod state;
@@ -35,22 +37,22 @@ use component::{shield, TcpClient, CLASS_NAME};
 /// The class names `GetClassNames` reports, `|`-separated, null-terminated UTF-16.
 static CLASS_NAMES: [u16; 10] = utf16_null!("TcpClient");
 
-/// Whether the null-terminated UTF-16 string at `name` is [`CLASS_NAME`].
+/// Whether the null-terminated UTF-16 string at `name` is `expected`.
 ///
 /// # Safety
 /// `name` must be null or point to a null-terminated UTF-16 string.
-unsafe fn is_class_name(name: *const u16) -> bool {
+unsafe fn is_named(name: *const u16, expected: &str) -> bool {
     if name.is_null() {
         return false;
     }
     let mut len = 0;
-    while len <= CLASS_NAME.len() && *name.add(len) != 0 {
+    while len <= expected.len() && *name.add(len) != 0 {
         len += 1;
     }
     std::slice::from_raw_parts(name, len)
         .iter()
         .copied()
-        .eq(CLASS_NAME.encode_utf16())
+        .eq(expected.encode_utf16())
 }
 
 /// Creates a `TcpClient` object and stores its pointer in `*component`; returns 1 on success
@@ -62,7 +64,11 @@ unsafe fn is_class_name(name: *const u16) -> bool {
 #[no_mangle]
 pub unsafe extern "C" fn GetClassObject(name: *const u16, component: *mut *mut c_void) -> c_long {
     shield(0, || {
-        if component.is_null() || !is_class_name(name) {
+        #[cfg(feature = "panic-trigger")]
+        if is_named(name, panic_trigger::CLASS_NAME) {
+            panic!("panic-trigger: GetClassObject panicked");
+        }
+        if component.is_null() || !is_named(name, CLASS_NAME) {
             return 0;
         }
         create_component(component, TcpClient::default())

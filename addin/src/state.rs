@@ -27,6 +27,9 @@ pub struct ClientState {
     pub last_read_end: Option<ReadEnd>,
     /// The event log, once `ОткрытьСоединение` was given logging settings.
     pub log: Option<Arc<EventLog>>,
+    /// Test builds: where this object panics on purpose.
+    #[cfg(feature = "panic-trigger")]
+    pub panic_trigger: crate::panic_trigger::Trigger,
 }
 
 impl Default for ClientState {
@@ -38,6 +41,8 @@ impl Default for ClientState {
             last_error: None,
             last_read_end: None,
             log: None,
+            #[cfg(feature = "panic-trigger")]
+            panic_trigger: Default::default(),
         }
     }
 }
@@ -84,6 +89,8 @@ impl ClientState {
         proxy_json: &str,
         (log_json, log_param): (&str, &str),
     ) -> Result<()> {
+        #[cfg(feature = "panic-trigger")]
+        self.panic_trigger.on_connect(address);
         let endpoint = Endpoint::parse(address, tls_json, proxy_json)?;
         if let Some(settings) = LogSettings::from_json(log_json, log_param)? {
             self.log = Some(Arc::new(EventLog::open(&settings, log_param)?));

@@ -19,11 +19,27 @@ use std::process::ExitCode;
 
 use matrix::{Package, PACKAGES};
 
+/// The text only the add-in's test-only `panic-trigger` feature compiles in.
+const TEST_TRIGGER: &[u8] = b"tcplink-panic";
+
+/// Refuses a library built with the add-in's test-only `panic-trigger` feature.
+fn refuse_test_trigger(library: &Path) -> Result<(), String> {
+    let bytes = std::fs::read(library).map_err(|e| format!("{}: {e}", library.display()))?;
+    if bytes.windows(TEST_TRIGGER.len()).any(|w| w == TEST_TRIGGER) {
+        return Err(format!(
+            "{}: built with the test-only panic-trigger feature",
+            library.display()
+        ));
+    }
+    Ok(())
+}
+
 /// Builds `package`, writes and verifies its zip in `dist/`; returns the zip's path.
 fn make(workspace: &Path, package: &Package) -> Result<PathBuf, String> {
     let libraries = build::addin(workspace, package)?;
     for (platform, library) in &libraries {
         let dependencies = linkage::check(platform, library)?;
+        refuse_test_trigger(library)?;
         let size = std::fs::metadata(library)
             .map_err(|e| format!("{}: {e}", library.display()))?
             .len();
