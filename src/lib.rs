@@ -33,37 +33,28 @@
 
 #![warn(missing_docs)]
 
-mod address;
 pub mod backends;
 mod connect;
 mod connection;
-mod deadline;
-mod error;
 pub mod events;
 pub mod proxy;
 pub mod reader;
 mod resolve;
 mod settings;
-mod socket;
 pub mod tls;
-#[cfg(any(feature = "rustls", feature = "openssl", feature = "native-tls"))]
-mod tls_cache;
-mod transport;
 
-pub use address::HostPort;
 pub use connect::{ConnectOptions, Endpoint};
 pub use connection::{process_request, Connection, Request};
-pub use deadline::Deadline;
-pub use error::{Error, ErrorKind, Result};
 pub use events::{Event, EventSink};
 pub use reader::{
     BorrowedRead, ReadBuffer, ReadEnd, ReadLimits, ReadOutcome, StreamError, StreamOutcome,
 };
 pub use resolve::resolve;
-pub use settings::{ProxyKind, ProxySettings, Secret, TlsSettings};
-pub use socket::TimedSocket;
+pub use settings::{ProxyKind, ProxySettings, Secret};
+pub use tcplink_transport::{
+    Deadline, DeadlineRead, Error, ErrorKind, HostPort, Result, TimedSocket, TlsSettings, Transport,
+};
 pub use tls::{Backend, TlsInfo};
-pub use transport::{DeadlineRead, Transport};
 
 /// The version of this library.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
