@@ -66,11 +66,11 @@ pub struct TlsSettings {
     pub backend: Option<String>,
 }
 
-/// Settings are a JSON object: serde would also build a struct from an array (`[]` would turn TLS
-/// on with every default), which no caller means.
 /// The settings JSON `text` stands for: the text itself when it is an object, or the contents of
 /// the file it names when it is a path ending in `.json` (as OPI accepts); anything else is an
-/// argument error naming `param`.
+/// argument error naming `param` and calling the settings `what`. Settings are a JSON object:
+/// serde would also build a struct from an array (`[]` would turn TLS on with every default),
+/// which no caller means.
 pub fn settings_json<'a>(text: &'a str, param: &str, what: &str) -> Result<Cow<'a, str>> {
     let trimmed = text.trim();
     if trimmed.starts_with('{') {
@@ -98,7 +98,7 @@ fn yes() -> bool {
     true
 }
 
-/// Reads an optional string, treating `""` and `null` as absent.
+/// Reads an optional string, treating `""` and `null` as absent (for `#[serde(deserialize_with)]`).
 pub fn non_empty<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<Option<String>, D::Error> {
