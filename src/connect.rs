@@ -8,15 +8,14 @@ use std::time::{Duration, Instant};
 
 use socket2::{SockRef, TcpKeepalive};
 
-use crate::address::HostPort;
-use crate::deadline::Deadline;
-use crate::error::{Error, ErrorKind, Result};
 use crate::events::{Emitter, Event, EventSink};
 use crate::resolve::resolve;
-use crate::settings::{ProxySettings, TlsSettings};
-use crate::socket::TimedSocket;
-use crate::tls::{self, TlsParams};
-use crate::transport::Transport;
+use crate::settings::ProxySettings;
+use crate::tls;
+use tcplink_transport::TlsSettings;
+use tcplink_transport::{
+    is_timeout, Deadline, Error, ErrorKind, HostPort, Result, TimedSocket, TlsParams, Transport,
+};
 
 /// How to establish connections.
 #[derive(Clone)]
@@ -196,7 +195,7 @@ fn connect_any(
             }
             Err(e) => {
                 events.emit(Event::ConnectFailed { addr, error: &e });
-                timed_out |= crate::reader::is_timeout(&e);
+                timed_out |= is_timeout(&e);
                 failures.push(format!("{addr}: {e}"));
                 if deadline.expired() {
                     break;

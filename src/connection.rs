@@ -7,14 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::connect::{ConnectOptions, Endpoint};
-use crate::deadline::Deadline;
-use crate::error::{Error, ErrorKind, Result};
 use crate::events::{Emitter, Event, EventSink};
 use crate::reader::{
     BorrowedRead, ReadBuffer, ReadEnd, ReadLimits, ReadOutcome, StreamError, StreamOutcome,
 };
-use crate::tls::TlsInfo;
-use crate::transport::Transport;
+use tcplink_transport::{Deadline, Error, ErrorKind, Result, TlsInfo, Transport};
 
 /// How long closing may take to send close_notify and the FIN.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);

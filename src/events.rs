@@ -40,11 +40,9 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::address::HostPort;
-use crate::error::{Error, Result};
 use crate::reader::ReadEnd;
 use crate::settings::ProxyKind;
-use crate::tls::{Backend, TlsInfo};
+use tcplink_transport::{Backend, Error, HostPort, Result, TlsInfo};
 
 /// One step of a connection, borrowed from it for the time of the [`EventSink::event`] call.
 ///
@@ -321,7 +319,7 @@ impl<'s> Emitter<'s> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorKind;
+    use tcplink_transport::ErrorKind;
 
     fn info() -> TlsInfo {
         TlsInfo {

@@ -3,9 +3,24 @@
 //! A TCP/TLS client for talking to devices and services over raw TCP, with or without TLS,
 //! directly or through a SOCKS4/4a, SOCKS5 or HTTP CONNECT proxy.
 //!
+//! tcplink sits on top of its transport layer, crates of their own under `backends/` in the
+//! repository, each depending only on the ones below it:
+//!
+//! ```text
+//! tcplink-transport                      Transport, TimedSocket, Deadline, Error, TLS parameters
+//!   ↑ tcplink-rustls, tcplink-openssl,   one TLS backend each, pulled in by this crate's features
+//!     tcplink-native-tls                 and re-exported as backends::rustls, ::openssl, ::native_tls
+//!     ↑ tcplink (this crate)             connector chain, proxies, reader, Connection, events
+//!       ↑ the add-in, the CLI
+//! ```
+//!
+//! This crate re-exports the transport layer's types, so a caller needs only `tcplink`.
+//!
 //! - [`Transport`] is what every connection is: plain TCP ([`TimedSocket`]) or TLS through rustls,
 //!   OpenSSL or native-tls, chosen by Cargo features at build time (`rustls` by default,
 //!   `openssl`, `native-tls`, `vendored-openssl`) and by [`TlsSettings::backend`] at run time.
+//!   A program can implement it for a stream of its own over a [`TimedSocket`] and read that
+//!   with [`ReadBuffer`] (`examples/custom_transport.rs`).
 //! - [`Endpoint::connect`] runs the connector chain (resolve, TCP connect over every address,
 //!   proxy handshake, TLS handshake) under one [`Deadline`].
 //! - [`Connection`] adds the generic reader ([`ReadBuffer`]): a read ends on the marker, the size
@@ -33,37 +48,28 @@
 
 #![warn(missing_docs)]
 
-mod address;
 pub mod backends;
 mod connect;
 mod connection;
-mod deadline;
-mod error;
 pub mod events;
 pub mod proxy;
 pub mod reader;
 mod resolve;
 mod settings;
-mod socket;
 pub mod tls;
-#[cfg(any(feature = "rustls", feature = "openssl", feature = "native-tls"))]
-mod tls_cache;
-mod transport;
 
-pub use address::HostPort;
 pub use connect::{ConnectOptions, Endpoint};
 pub use connection::{process_request, Connection, Request};
-pub use deadline::Deadline;
-pub use error::{Error, ErrorKind, Result};
 pub use events::{Event, EventSink};
 pub use reader::{
     BorrowedRead, ReadBuffer, ReadEnd, ReadLimits, ReadOutcome, StreamError, StreamOutcome,
 };
 pub use resolve::resolve;
-pub use settings::{ProxyKind, ProxySettings, Secret, TlsSettings};
-pub use socket::TimedSocket;
+pub use settings::{ProxyKind, ProxySettings, Secret};
+pub use tcplink_transport::{
+    Deadline, DeadlineRead, Error, ErrorKind, HostPort, Result, TimedSocket, TlsSettings, Transport,
+};
 pub use tls::{Backend, TlsInfo};
-pub use transport::{DeadlineRead, Transport};
 
 /// The version of this library.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

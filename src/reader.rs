@@ -23,9 +23,11 @@ use std::time::Duration;
 
 use memchr::memmem;
 
-use crate::deadline::Deadline;
-use crate::error::{Error, Result};
-use crate::transport::DeadlineRead;
+use tcplink_transport::{Deadline, DeadlineRead, Error, Result};
+
+/// Whether an I/O error means a socket timeout expired (from the transport layer, where the timed
+/// socket needs it too).
+pub use tcplink_transport::is_timeout;
 
 /// How many bytes one system call asks for at least.
 pub const CHUNK_SIZE: usize = 64 * 1024;
@@ -365,14 +367,6 @@ impl BorrowedRead<'_> {
             end: self.end,
         }
     }
-}
-
-/// Whether an I/O error means a socket timeout expired.
-pub fn is_timeout(err: &io::Error) -> bool {
-    matches!(
-        err.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
 }
 
 #[cfg(test)]

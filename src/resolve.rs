@@ -8,9 +8,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::mpsc;
 use std::thread;
 
-use crate::address::HostPort;
-use crate::deadline::Deadline;
-use crate::error::{Error, ErrorKind, Result};
+use tcplink_transport::{Deadline, Error, ErrorKind, HostPort, Result};
 
 /// Resolves `target` to socket addresses (IPv6 and IPv4, in the system's preferred order).
 /// `what` describes the target in messages, e.g. `"proxy 10.0.0.1:1080"`.

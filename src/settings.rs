@@ -1,143 +1,11 @@
-//! The TLS and proxy settings users pass as JSON (the seed's formats, extended), and the
-//! functions that build them (`GetTlsSettings`, `GetProxySettings`).
+//! The proxy settings users pass as JSON (the seed's format, extended), and the functions that
+//! build them (`GetProxySettings`); the TLS settings beside them come from the transport layer.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-
-use crate::address::HostPort;
-use crate::error::{Error, Result};
-
-/// TLS settings. The seed's fields `use_tls`, `accept_invalid_certs` and `ca_cert_path` keep
-/// their meaning; the others are optional additions. Unknown fields are rejected.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TlsSettings {
-    /// Whether to use TLS at all. A non-empty settings object without this field means `true`.
-    #[serde(default = "yes")]
-    pub use_tls: bool,
-    /// Turns off certificate verification: both the chain and the host name.
-    #[serde(default)]
-    pub accept_invalid_certs: bool,
-    /// A PEM file of CA certificates trusted in addition to the system's roots.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_empty"
-    )]
-    pub ca_cert_path: Option<String>,
-    /// A PEM file with the client certificate chain, for mutual TLS.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_empty"
-    )]
-    pub client_cert_path: Option<String>,
-    /// A PEM file with the client's private key, for mutual TLS.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_empty"
-    )]
-    pub client_key_path: Option<String>,
-    /// The name to send as SNI and to verify the certificate against, instead of the host.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_empty"
-    )]
-    pub server_name: Option<String>,
-    /// ALPN protocols to offer, most preferred first.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub alpn: Vec<String>,
-    /// The lowest TLS version to accept: `"1.2"` (the default) or `"1.3"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_empty"
-    )]
-    pub min_version: Option<String>,
-    /// The TLS backend: `"rustls"`, `"openssl"` or `"native-tls"`; the default is the first
-    /// compiled in, in that order.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_empty"
-    )]
-    pub backend: Option<String>,
-}
-
-/// Settings are a JSON object: serde would also build a struct from an array (`[]` would turn TLS
-/// on with every default), which no caller means.
-/// The settings JSON `text` stands for: the text itself when it is an object, or the contents of
-/// the file it names when it is a path ending in `.json` (as OPI accepts); anything else is an
-/// argument error naming `param`.
-fn settings_json<'a>(text: &'a str, param: &str, what: &str) -> Result<Cow<'a, str>> {
-    let trimmed = text.trim();
-    if trimmed.starts_with('{') {
-        return Ok(Cow::Borrowed(text));
-    }
-    if trimmed.to_ascii_lowercase().ends_with(".json") {
-        return std::fs::read_to_string(trimmed)
-            .map(Cow::Owned)
-            .map_err(|e| {
-                Error::argument(
-                    param,
-                    format!("cannot read the {what} settings file {trimmed}: {e}"),
-                )
-            });
-    }
-    Err(Error::argument(
-        param,
-        format!(
-            "invalid {what} settings JSON: expected an object {{...}} or a path to a .json file"
-        ),
-    ))
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// Reads an optional string, treating `""` and `null` as absent.
-fn non_empty<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<String>, D::Error> {
-    let value: Option<String> = Option::deserialize(d)?;
-    Ok(value.filter(|s| !s.trim().is_empty()))
-}
-
-impl TlsSettings {
-    /// Parses settings JSON, given as text or as the path of a `.json` file holding it. An empty
-    /// string means plain TCP (`None`), as does
-    /// `"use_tls": false`. Malformed JSON and unknown fields are
-    /// [`argument`](crate::ErrorKind::Argument) errors that name the parameter and the field.
-    pub fn from_json(text: &str) -> Result<Option<TlsSettings>> {
-        if text.trim().is_empty() {
-            return Ok(None);
-        }
-        let text = settings_json(text, "Tls", "TLS")?;
-        let settings: TlsSettings = serde_json::from_str(&text)
-            .map_err(|e| Error::argument("Tls", format!("invalid TLS settings JSON: {e}")))?;
-        Ok(settings.use_tls.then_some(settings))
-    }
-
-    /// The seed's `GetTlsSettings`: TLS on, with verification off if asked, and a CA file.
-    pub fn seed(accept_invalid_certs: bool, ca_cert_path: &str) -> TlsSettings {
-        TlsSettings {
-            use_tls: true,
-            accept_invalid_certs,
-            ca_cert_path: Some(ca_cert_path.to_string()).filter(|p| !p.is_empty()),
-            ..TlsSettings::default()
-        }
-    }
-
-    /// These settings as JSON.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("settings serialise")
-    }
-}
+use tcplink_transport::settings::{non_empty, settings_json};
+use tcplink_transport::{Error, HostPort, Result};
 
 /// The protocol spoken to a proxy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -281,7 +149,7 @@ impl ProxySettings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ErrorKind;
+    use tcplink_transport::{ErrorKind, TlsSettings};
 
     #[test]
     fn settings_that_are_not_objects_are_refused() {

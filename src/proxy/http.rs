@@ -5,8 +5,7 @@ use std::io::{Read, Write};
 use base64::Engine;
 
 use super::ProxyIo;
-use crate::address::HostPort;
-use crate::error::Result;
+use tcplink_transport::{HostPort, Result};
 
 /// The longest proxy answer header accepted.
 const MAX_HEADER: usize = 16 * 1024;

@@ -9,10 +9,8 @@ mod socks5;
 
 use std::io::{self, Read, Write};
 
-use crate::address::HostPort;
-use crate::deadline::Deadline;
-use crate::error::{Error, ErrorKind, Result};
 use crate::settings::{ProxyKind, ProxySettings};
+use tcplink_transport::{Deadline, Error, ErrorKind, HostPort, Result};
 
 /// Asks the proxy at the other end of `stream` to open a tunnel to `target`.
 pub fn open_tunnel<S: Read + Write>(

@@ -4,9 +4,7 @@ use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::ProxyIo;
-use crate::address::HostPort;
-use crate::deadline::Deadline;
-use crate::error::{Error, ErrorKind, Result};
+use tcplink_transport::{Deadline, Error, ErrorKind, HostPort, Result};
 
 pub(super) fn handshake<S: Read + Write>(
     io: &mut ProxyIo<'_, S>,

@@ -5,8 +5,7 @@ use std::io::{Read, Write};
 use std::net::IpAddr;
 
 use super::ProxyIo;
-use crate::address::HostPort;
-use crate::error::Result;
+use tcplink_transport::{HostPort, Result};
 
 const VERSION: u8 = 5;
 const NO_AUTH: u8 = 0;

@@ -1,3 +1,9 @@
+//! # tcplink-rustls
+//!
+//! tcplink's rustls backend, one of the TLS backends over the transport layer
+//! (`tcplink-transport`), on which alone it depends; the `tcplink` crate's `rustls` feature pulls
+//! it in and `tcplink::tls::handshake` calls [`connect`].
+//!
 //! TLS through rustls 0.23 with the ring crypto provider (it builds with only a C compiler for
 //! every target we ship, where aws-lc-rs would also need cmake and nasm for Windows and i686).
 //!
@@ -17,14 +23,12 @@ use rustls::{
     StreamOwned,
 };
 
-use crate::error::{Error, Result};
-use crate::socket::TimedSocket;
-use crate::tls::{
-    handshake_error, handshake_io_error, sha256_fingerprint, subject_of_der, TlsInfo, TlsParams,
-    TlsVersion,
+use tcplink_transport::tls::{
+    handshake_error, handshake_io_error, read_setting_file, sha256_fingerprint, subject_of_der,
+    TlsInfo, TlsParams, TlsVersion,
 };
-use crate::tls_cache::ConfigCache;
-use crate::transport::Transport;
+use tcplink_transport::tls_cache::ConfigCache;
+use tcplink_transport::{Error, Result, TimedSocket, Transport};
 
 /// A TLS connection through rustls.
 pub struct RustlsTransport {
@@ -85,7 +89,7 @@ fn client_config(params: &TlsParams) -> Result<ClientConfig> {
     let builder = if params.verify {
         let mut roots = system_roots().clone();
         if let Some(path) = &params.ca_file {
-            let pem = crate::tls::read_setting_file(path, "ca_cert_path")?;
+            let pem = read_setting_file(path, "ca_cert_path")?;
             let certs = CertificateDer::pem_slice_iter(&pem)
                 .collect::<std::result::Result<Vec<_>, _>>()
                 .map_err(|e| Error::argument("ca_cert_path", format!("{}: {e}", path.display())))?;
@@ -106,7 +110,7 @@ fn client_config(params: &TlsParams) -> Result<ClientConfig> {
     let mut config = match &params.client_identity {
         None => builder.with_no_client_auth(),
         Some((cert_path, key_path)) => {
-            let cert_pem = crate::tls::read_setting_file(cert_path, "client_cert_path")?;
+            let cert_pem = read_setting_file(cert_path, "client_cert_path")?;
             let certs = CertificateDer::pem_slice_iter(&cert_pem)
                 .collect::<std::result::Result<Vec<_>, _>>()
                 .map_err(|e| {
@@ -118,7 +122,7 @@ fn client_config(params: &TlsParams) -> Result<ClientConfig> {
                     format!("{} holds no PEM certificate", cert_path.display()),
                 ));
             }
-            let key_pem = crate::tls::read_setting_file(key_path, "client_key_path")?;
+            let key_pem = read_setting_file(key_path, "client_key_path")?;
             let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {
                 Error::argument("client_key_path", format!("{}: {e}", key_path.display()))
             })?;

@@ -7,7 +7,7 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// A deadline has passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Expired;
+pub struct Expired;
 
 /// A point in time by which an operation must finish, or no limit at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,8 +43,9 @@ impl Deadline {
             .map_err(|Expired| Error::new(ErrorKind::Timeout, format!("{what}: timed out")))
     }
 
-    /// The time left: `Ok(None)` without a limit, `Ok(Some(d))` with `d > 0`, or [`Expired`].
-    pub(crate) fn time_left(self) -> std::result::Result<Option<Duration>, Expired> {
+    /// The time left: `Ok(None)` without a limit, `Ok(Some(d))` with `d > 0`, or [`Expired`]: what
+    /// a transport turns into the timeout of one system call.
+    pub fn time_left(self) -> std::result::Result<Option<Duration>, Expired> {
         match self.0 {
             None => Ok(None),
             Some(at) => match at.checked_duration_since(Instant::now()) {

@@ -15,7 +15,6 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::Duration;
 
 use crate::deadline::Deadline;
-use crate::reader::is_timeout;
 
 /// A connected TCP stream with a read deadline and a write deadline.
 #[derive(Debug)]
@@ -99,6 +98,14 @@ impl TimedSocket {
             other => other,
         }
     }
+}
+
+/// Whether an I/O error means a socket timeout expired.
+pub fn is_timeout(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 
 /// The socket timeout that makes one system call end by `deadline`, or a `TimedOut` error when

@@ -1,3 +1,10 @@
+//! # tcplink-openssl
+//!
+//! tcplink's OpenSSL backend, one of the TLS backends over the transport layer
+//! (`tcplink-transport`), on which alone it depends; the `tcplink` crate's `openssl` feature pulls
+//! it in (`vendored-openssl` turns on this crate's `vendored`) and `tcplink::tls::handshake`
+//! calls [`connect`].
+//!
 //! TLS through OpenSSL 3 (the `openssl` crate): the system's library, or a static one built from
 //! source with the `vendored-openssl` feature.
 
@@ -15,13 +22,12 @@ use openssl::ssl::{
 };
 use openssl::x509::X509VerifyResult;
 
-use crate::error::{Error, Result};
-use crate::socket::TimedSocket;
-use crate::tls::{
-    fingerprint_hex, handshake_error, handshake_io_error, TlsInfo, TlsParams, TlsVersion,
+use tcplink_transport::tls::{
+    fingerprint_hex, handshake_error, handshake_io_error, read_setting_file, TlsInfo, TlsParams,
+    TlsVersion,
 };
-use crate::tls_cache::ConfigCache;
-use crate::transport::Transport;
+use tcplink_transport::tls_cache::ConfigCache;
+use tcplink_transport::{Error, Result, TimedSocket, Transport};
 
 /// A TLS connection through OpenSSL.
 pub struct OpensslTransport {
@@ -119,7 +125,7 @@ fn connector(params: &TlsParams) -> Result<(SslConnector, Arc<SessionStore>)> {
     if params.verify {
         add_system_roots(&mut b);
         if let Some(path) = &params.ca_file {
-            crate::tls::read_setting_file(path, "ca_cert_path")?;
+            read_setting_file(path, "ca_cert_path")?;
             b.set_ca_file(path)
                 .map_err(|e| Error::argument("ca_cert_path", format!("{}: {e}", path.display())))?;
         }
@@ -127,8 +133,8 @@ fn connector(params: &TlsParams) -> Result<(SslConnector, Arc<SessionStore>)> {
         b.set_verify(SslVerifyMode::NONE);
     }
     if let Some((cert, key)) = &params.client_identity {
-        crate::tls::read_setting_file(cert, "client_cert_path")?;
-        crate::tls::read_setting_file(key, "client_key_path")?;
+        read_setting_file(cert, "client_cert_path")?;
+        read_setting_file(key, "client_key_path")?;
         b.set_certificate_chain_file(cert)
             .map_err(|e| Error::argument("client_cert_path", format!("{}: {e}", cert.display())))?;
         b.set_private_key_file(key, SslFiletype::PEM)

@@ -55,7 +55,7 @@ pub trait Transport: Read + Write + Send {
 }
 
 /// A byte source whose reads can be bounded by a deadline: what the generic
-/// [reader](crate::reader) needs. Every [`Transport`] is one.
+/// reader (`tcplink::reader`) needs. Every [`Transport`] is one.
 pub trait DeadlineRead: Read {
     /// Sets the deadline of the reads that follow.
     fn set_read_deadline(&mut self, deadline: Deadline);

@@ -1,4 +1,4 @@
-//! A small cache of built TLS client configurations, shared by the backends.
+//! [`ConfigCache`], a small cache of built TLS client configurations, shared by the backends.
 //!
 //! Building a configuration reads and parses certificate files (OpenSSL's default trust bundle
 //! alone takes ~20 ms); a cached one is reused by every connection with the same settings, and
@@ -62,6 +62,12 @@ impl ConfigKey {
 /// Built configurations of one backend, by settings.
 pub struct ConfigCache<T> {
     entries: Mutex<Vec<(ConfigKey, T)>>,
+}
+
+impl<T: Clone> Default for ConfigCache<T> {
+    fn default() -> Self {
+        ConfigCache::new()
+    }
 }
 
 impl<T: Clone> ConfigCache<T> {

@@ -1,3 +1,9 @@
+//! # tcplink-native-tls
+//!
+//! tcplink's native-tls backend, one of the TLS backends over the transport layer
+//! (`tcplink-transport`), on which alone it depends; the `tcplink` crate's `native-tls` feature
+//! pulls it in and `tcplink::tls::handshake` calls [`connect`].
+//!
 //! TLS through native-tls: SChannel on Windows, OpenSSL on Linux. native-tls does not report the
 //! negotiated version or cipher suite, so [`TlsInfo`] leaves those empty for this backend.
 
@@ -6,14 +12,12 @@ use std::net::Shutdown;
 
 use native_tls::{Certificate, HandshakeError, Identity, Protocol, TlsConnector, TlsStream};
 
-use crate::error::{Error, Result};
-use crate::socket::TimedSocket;
-use crate::tls::{
+use tcplink_transport::tls::{
     handshake_error, handshake_io_error, read_setting_file, sha256_fingerprint, subject_of_der,
     TlsInfo, TlsParams, TlsVersion,
 };
-use crate::tls_cache::ConfigCache;
-use crate::transport::Transport;
+use tcplink_transport::tls_cache::ConfigCache;
+use tcplink_transport::{Error, Result, TimedSocket, Transport};
 
 /// A TLS connection through native-tls.
 pub struct NativeTlsTransport {

@@ -1,0 +1,394 @@
+//! What every TLS backend shares: the [`Backend`] names, the settings resolved for one connection
+//! ([`TlsParams`]), what a handshake reports ([`TlsInfo`]) and the helpers that turn a backend's
+//! failures into [`Error`]s. The handshake itself, which dispatches to a backend crate, is in
+//! `tcplink::tls`.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use cfg_if::cfg_if;
+
+use crate::address::HostPort;
+use crate::error::{Error, ErrorKind, Result};
+use crate::settings::TlsSettings;
+
+/// A TLS implementation tcplink can be built with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// rustls 0.23 with the ring crypto provider.
+    Rustls,
+    /// OpenSSL through the `openssl` crate.
+    Openssl,
+    /// The platform's TLS through `native-tls` (SChannel on Windows, OpenSSL on Linux).
+    NativeTls,
+}
+
+cfg_if! {
+    if #[cfg(feature = "rustls")] {
+        const DEFAULT_BACKEND: Option<Backend> = Some(Backend::Rustls);
+    } else if #[cfg(feature = "openssl")] {
+        const DEFAULT_BACKEND: Option<Backend> = Some(Backend::Openssl);
+    } else if #[cfg(feature = "native-tls")] {
+        const DEFAULT_BACKEND: Option<Backend> = Some(Backend::NativeTls);
+    } else {
+        const DEFAULT_BACKEND: Option<Backend> = None;
+    }
+}
+
+impl Backend {
+    /// Every backend, compiled in or not.
+    pub const ALL: [Backend; 3] = [Backend::Rustls, Backend::Openssl, Backend::NativeTls];
+
+    /// The name used in settings and reports: `rustls`, `openssl`, `native-tls`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Rustls => "rustls",
+            Backend::Openssl => "openssl",
+            Backend::NativeTls => "native-tls",
+        }
+    }
+
+    /// Whether this build contains the backend.
+    pub fn is_compiled(self) -> bool {
+        match self {
+            Backend::Rustls => cfg!(feature = "rustls"),
+            Backend::Openssl => cfg!(feature = "openssl"),
+            Backend::NativeTls => cfg!(feature = "native-tls"),
+        }
+    }
+
+    /// The backends this build contains, the default first.
+    pub fn compiled() -> Vec<Backend> {
+        Backend::ALL
+            .into_iter()
+            .filter(|b| b.is_compiled())
+            .collect()
+    }
+
+    /// The backend used when the settings name none.
+    pub fn default_compiled() -> Option<Backend> {
+        DEFAULT_BACKEND
+    }
+
+    /// Looks a backend up by name; an unknown name or one not compiled into this build is an
+    /// [`argument`](ErrorKind::Argument) error (never a silent fallback).
+    pub fn from_name(name: &str) -> Result<Backend> {
+        let wanted = name.trim().to_ascii_lowercase().replace('_', "-");
+        let backend = Backend::ALL
+            .into_iter()
+            .find(|b| b.name() == wanted || (wanted == "nativetls" && *b == Backend::NativeTls))
+            .ok_or_else(|| {
+                Error::argument(
+                    "backend",
+                    format!("unknown TLS backend {name:?} (known: rustls, openssl, native-tls)"),
+                )
+            })?;
+        if !backend.is_compiled() {
+            return Err(Error::argument(
+                "backend",
+                format!(
+                    "TLS backend {:?} is not compiled into this build (available: {})",
+                    backend.name(),
+                    compiled_names()
+                ),
+            ));
+        }
+        Ok(backend)
+    }
+}
+
+fn compiled_names() -> String {
+    let names: Vec<_> = Backend::compiled().into_iter().map(Backend::name).collect();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The lowest TLS protocol version a connection accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TlsVersion {
+    /// TLS 1.2 (the default minimum; older versions are never offered).
+    Tls12,
+    /// TLS 1.3 only.
+    Tls13,
+}
+
+/// What a TLS handshake negotiated.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TlsInfo {
+    /// The backend that made the connection.
+    pub backend: &'static str,
+    /// The protocol version, e.g. `TLSv1.3`, where the backend reports it.
+    pub version: Option<String>,
+    /// The cipher suite, e.g. `TLS13_AES_256_GCM_SHA384`, where the backend reports it.
+    pub cipher: Option<String>,
+    /// The ALPN protocol the server chose, if any.
+    pub alpn: Option<String>,
+    /// The subject of the server's certificate, e.g. `CN=localhost`.
+    pub peer_subject: Option<String>,
+    /// The SHA-256 fingerprint of the server's (leaf) certificate as upper-case hex pairs joined
+    /// by colons, as `openssl x509 -fingerprint -sha256` prints it: `AB:CD:…`.
+    pub peer_sha256: Option<String>,
+    /// Whether the session was resumed from an earlier connection, where the backend reports it.
+    pub resumed: Option<bool>,
+}
+
+impl TlsInfo {
+    /// This report as a JSON object.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("TLS info serialises")
+    }
+}
+
+/// TLS settings resolved and checked for one connection.
+#[derive(Debug, Clone)]
+pub struct TlsParams {
+    /// The backend to use.
+    pub backend: Backend,
+    /// The name to send as SNI and to verify the certificate against.
+    pub server_name: String,
+    /// Whether to verify the certificate chain and host name.
+    pub verify: bool,
+    /// Extra trusted CA certificates (PEM).
+    pub ca_file: Option<PathBuf>,
+    /// Client certificate chain and private key (PEM), for mutual TLS.
+    pub client_identity: Option<(PathBuf, PathBuf)>,
+    /// ALPN protocols to offer.
+    pub alpn: Vec<String>,
+    /// The lowest version accepted.
+    pub min_version: TlsVersion,
+}
+
+impl TlsParams {
+    /// Checks `settings` for a connection to `target`: the backend, the minimum version, and that
+    /// a client certificate comes with its key. File contents are checked by the backend.
+    pub fn new(settings: &TlsSettings, target: &HostPort) -> Result<TlsParams> {
+        let backend = match &settings.backend {
+            Some(name) => Backend::from_name(name)?,
+            None => Backend::default_compiled().ok_or_else(|| {
+                Error::argument("Tls", "TLS was requested but this build has no TLS backend")
+            })?,
+        };
+        let min_version = match settings.min_version.as_deref().map(str::trim) {
+            None | Some("1.2") | Some("TLSv1.2") => TlsVersion::Tls12,
+            Some("1.3") | Some("TLSv1.3") => TlsVersion::Tls13,
+            Some(other) => {
+                return Err(Error::argument(
+                    "min_version",
+                    format!("{other:?} is not supported (use \"1.2\" or \"1.3\")"),
+                ))
+            }
+        };
+        let client_identity = match (&settings.client_cert_path, &settings.client_key_path) {
+            (Some(cert), Some(key)) => Some((PathBuf::from(cert), PathBuf::from(key))),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(Error::argument(
+                    "client_key_path",
+                    "a client certificate needs its key",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(Error::argument(
+                    "client_cert_path",
+                    "a client key needs its certificate",
+                ))
+            }
+        };
+        if let Some(bad) = settings.alpn.iter().find(|p| p.is_empty() || p.len() > 255) {
+            return Err(Error::argument(
+                "alpn",
+                format!("protocol name {bad:?} must be 1 to 255 bytes"),
+            ));
+        }
+        Ok(TlsParams {
+            backend,
+            server_name: settings
+                .server_name
+                .clone()
+                .unwrap_or_else(|| target.host.clone()),
+            verify: !settings.accept_invalid_certs,
+            ca_file: settings.ca_cert_path.as_ref().map(PathBuf::from),
+            client_identity,
+            alpn: settings.alpn.clone(),
+            min_version,
+        })
+    }
+}
+
+/// Reads a file named by the TLS setting `param`; failure is an argument error naming both.
+pub fn read_setting_file(path: &std::path::Path, param: &str) -> Result<Vec<u8>> {
+    std::fs::read(path)
+        .map_err(|e| Error::argument(param, format!("cannot read {}: {e}", path.display())))
+}
+
+/// The short reason for a rejected certificate found in a backend's error text: `unknown
+/// issuer`, `expired` or `name mismatch`.
+pub fn certificate_reason(text: &str) -> Option<&'static str> {
+    let t = text.to_ascii_lowercase();
+    if t.contains("self-signed")
+        || t.contains("self signed")
+        || t.contains("unknown issuer")
+        || t.contains("unknownissuer")
+        || t.contains("local issuer")
+        || t.contains("not trusted")
+        || t.contains("unable to get issuer")
+    {
+        Some("unknown issuer")
+    } else if t.contains("expired") || t.contains("not yet valid") || t.contains("notvalidyet") {
+        Some("expired")
+    } else if t.contains("mismatch")
+        || t.contains("not valid for name")
+        || t.contains("notvalidforname")
+        || t.contains("principal name is incorrect")
+    {
+        Some("name mismatch")
+    } else {
+        None
+    }
+}
+
+/// The error of a failed handshake with `peer`: a certificate rejection says why.
+pub fn handshake_error(peer: &str, detail: impl fmt::Display) -> Error {
+    let detail = detail.to_string();
+    let message = match certificate_reason(&detail) {
+        Some(reason) => {
+            format!("TLS handshake with {peer} failed: certificate rejected ({reason}): {detail}")
+        }
+        None => format!("TLS handshake with {peer} failed: {detail}"),
+    };
+    Error::new(ErrorKind::Tls, message)
+}
+
+/// The error of an I/O failure during the handshake with `peer`: time-outs stay time-outs,
+/// anything else is a TLS failure.
+pub fn handshake_io_error(peer: &str, err: &std::io::Error) -> Error {
+    let e = Error::from_io(err, &format!("TLS handshake with {peer}"));
+    match e.kind() {
+        ErrorKind::Timeout => e,
+        ErrorKind::Closed => Error::new(
+            ErrorKind::Tls,
+            format!("TLS handshake with {peer} failed: the peer closed the connection ({err})"),
+        ),
+        _ => handshake_error(peer, err),
+    }
+}
+
+/// A digest as upper-case hex pairs joined by colons: `AB:CD:…`.
+pub fn fingerprint_hex(digest: &[u8]) -> String {
+    use fmt::Write as _;
+    let mut text = String::with_capacity(digest.len() * 3);
+    for (i, byte) in digest.iter().enumerate() {
+        if i > 0 {
+            text.push(':');
+        }
+        let _ = write!(text, "{byte:02X}");
+    }
+    text
+}
+
+/// The SHA-256 fingerprint of a DER certificate (see [`TlsInfo::peer_sha256`]), hashed by ring.
+#[cfg(feature = "der")]
+pub fn sha256_fingerprint(der: &[u8]) -> String {
+    fingerprint_hex(ring::digest::digest(&ring::digest::SHA256, der).as_ref())
+}
+
+/// The subject of a DER certificate, as `CN=..., O=...`.
+#[cfg(feature = "der")]
+pub fn subject_of_der(der: &[u8]) -> Option<String> {
+    use x509_parser::prelude::FromDer;
+    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der).ok()?;
+    Some(cert.subject().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certificate_reasons_are_recognised() {
+        assert_eq!(
+            certificate_reason("invalid peer certificate: UnknownIssuer"),
+            Some("unknown issuer")
+        );
+        assert_eq!(
+            certificate_reason("certificate verify failed (self-signed certificate)"),
+            Some("unknown issuer")
+        );
+        assert_eq!(
+            certificate_reason("certificate has expired"),
+            Some("expired")
+        );
+        assert_eq!(
+            certificate_reason("hostname mismatch"),
+            Some("name mismatch")
+        );
+        assert_eq!(certificate_reason("handshake failure"), None);
+    }
+
+    #[test]
+    fn fingerprints_are_colon_separated_upper_case_hex() {
+        assert_eq!(fingerprint_hex(&[0xab, 0x01, 0xff]), "AB:01:FF");
+        assert_eq!(fingerprint_hex(&[]), "");
+    }
+
+    #[test]
+    fn backend_names_resolve_only_when_compiled() {
+        for b in Backend::ALL {
+            let result = Backend::from_name(b.name());
+            assert_eq!(result.is_ok(), b.is_compiled(), "{b}");
+            if let Err(e) = result {
+                assert_eq!(e.kind(), ErrorKind::Argument);
+                assert!(e.message().contains("not compiled"));
+            }
+        }
+        assert_eq!(
+            Backend::from_name("gnutls").unwrap_err().kind(),
+            ErrorKind::Argument
+        );
+        assert_eq!(
+            Backend::default_compiled(),
+            Backend::compiled().first().copied()
+        );
+    }
+
+    #[test]
+    fn params_check_version_and_identity() {
+        let target = HostPort::parse("example.com:443", "a").unwrap();
+        let mut s = TlsSettings {
+            use_tls: true,
+            ..Default::default()
+        };
+        if Backend::default_compiled().is_none() {
+            assert_eq!(
+                TlsParams::new(&s, &target).unwrap_err().kind(),
+                ErrorKind::Argument
+            );
+            return;
+        }
+        let p = TlsParams::new(&s, &target).unwrap();
+        assert_eq!(
+            (p.server_name.as_str(), p.verify, p.min_version),
+            ("example.com", true, TlsVersion::Tls12)
+        );
+        s.min_version = Some("1.1".into());
+        assert!(TlsParams::new(&s, &target)
+            .unwrap_err()
+            .message()
+            .contains("min_version"));
+        s.min_version = Some("1.3".into());
+        s.client_cert_path = Some("c.pem".into());
+        assert!(TlsParams::new(&s, &target)
+            .unwrap_err()
+            .message()
+            .contains("client_key_path"));
+    }
+}
