@@ -33,6 +33,7 @@ mod address;
 mod deadline;
 mod error;
 mod plain;
+mod refusal;
 pub mod settings;
 mod socket;
 pub mod tls;
