@@ -10,7 +10,7 @@
 //! Trust roots: the operating system's store (rustls-native-certs), or the bundled Mozilla roots
 //! (webpki-roots) where the system has none; `ca_cert_path` adds certificates to either. A
 //! certificate in `ca_cert_path` is also accepted as the server's own when it is a CA or v1
-//! certificate, as OpenSSL and the platforms accept it (see [`verify`]).
+//! certificate, as OpenSSL and the platforms accept it (see `verify.rs`).
 
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
