@@ -63,15 +63,20 @@ fn transport_layer_items_keep_their_meaning() {
 #[test]
 fn tls_module_paths_resolve() {
     use tcplink::tls::{
-        certificate_reason, fingerprint_hex, handshake, handshake_error, handshake_io_error,
-        read_setting_file, Backend, TlsInfo, TlsParams, TlsVersion,
+        certificate_error, certificate_reason, fingerprint_hex, handshake, handshake_error,
+        handshake_io_error, read_setting_file, Backend, CertProblem, TlsInfo, TlsParams,
+        TlsVersion,
     };
     named::<TlsInfo>();
     let _ = (handshake, handshake_io_error, read_setting_file);
     assert_eq!(fingerprint_hex(&[0xab, 0x01]), "AB:01");
     assert_eq!(
         certificate_reason("hostname mismatch"),
-        Some("name mismatch")
+        Some(CertProblem::NameMismatch { names: vec![] })
+    );
+    assert_eq!(
+        certificate_error("a:1", "a", &CertProblem::UnknownIssuer, "raw").kind(),
+        tcplink::ErrorKind::Tls
     );
     assert_eq!(
         handshake_error("a:1", "certificate has expired").kind(),

@@ -25,7 +25,8 @@
 //! The features `rustls`, `openssl` and `native-tls` only say which backends the build
 //! dispatches to ([`Backend::is_compiled`]); `tcplink`'s features of the same names set them.
 //! The feature `der` adds the certificate helpers of backends that see the peer's certificate as
-//! DER.
+//! DER; `x509` (which `der` includes) adds `tls::CertFacts`, what the certificate checks and the
+//! details of a refusal read from a certificate.
 
 #![warn(missing_docs)]
 
@@ -33,6 +34,7 @@ mod address;
 mod deadline;
 mod error;
 mod plain;
+mod refusal;
 pub mod settings;
 mod socket;
 pub mod tls;

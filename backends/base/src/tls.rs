@@ -1,6 +1,7 @@
 //! What every TLS backend shares: the [`Backend`] names, the settings resolved for one connection
 //! ([`TlsParams`]), what a handshake reports ([`TlsInfo`]) and the helpers that turn a backend's
-//! failures into [`Error`]s. The handshake itself, which dispatches to a backend crate, is in
+//! failures into [`Error`]s, a refused certificate in the same plain words for every backend
+//! ([`CertProblem`], [`certificate_error`]). The handshake itself, which dispatches to a backend crate, is in
 //! `tcplink::tls`.
 
 use std::fmt;
@@ -11,6 +12,10 @@ use cfg_if::cfg_if;
 use crate::address::HostPort;
 use crate::error::{Error, ErrorKind, Result};
 use crate::settings::TlsSettings;
+
+#[cfg(feature = "x509")]
+pub use crate::refusal::CertFacts;
+pub use crate::refusal::{certificate_error, certificate_reason, utc_text, CertProblem};
 
 /// A TLS implementation tcplink can be built with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -230,42 +235,13 @@ pub fn read_setting_file(path: &std::path::Path, param: &str) -> Result<Vec<u8>>
         .map_err(|e| Error::argument(param, format!("cannot read {}: {e}", path.display())))
 }
 
-/// The short reason for a rejected certificate found in a backend's error text: `unknown
-/// issuer`, `expired` or `name mismatch`.
-pub fn certificate_reason(text: &str) -> Option<&'static str> {
-    let t = text.to_ascii_lowercase();
-    if t.contains("self-signed")
-        || t.contains("self signed")
-        || t.contains("unknown issuer")
-        || t.contains("unknownissuer")
-        || t.contains("local issuer")
-        || t.contains("not trusted")
-        || t.contains("unable to get issuer")
-    {
-        Some("unknown issuer")
-    } else if t.contains("expired") || t.contains("not yet valid") || t.contains("notvalidyet") {
-        Some("expired")
-    } else if t.contains("mismatch")
-        || t.contains("not valid for name")
-        || t.contains("notvalidforname")
-        || t.contains("principal name is incorrect")
-    {
-        Some("name mismatch")
-    } else {
-        None
-    }
-}
-
-/// The error of a failed handshake with `peer`: a certificate rejection says why.
+/// The error of a failed handshake with `peer` that is not about the certificate (refusals of
+/// the certificate go through [`certificate_error`]).
 pub fn handshake_error(peer: &str, detail: impl fmt::Display) -> Error {
-    let detail = detail.to_string();
-    let message = match certificate_reason(&detail) {
-        Some(reason) => {
-            format!("TLS handshake with {peer} failed: certificate rejected ({reason}): {detail}")
-        }
-        None => format!("TLS handshake with {peer} failed: {detail}"),
-    };
-    Error::new(ErrorKind::Tls, message)
+    Error::new(
+        ErrorKind::Tls,
+        format!("TLS handshake with {peer} failed: {detail}"),
+    )
 }
 
 /// The error of an I/O failure during the handshake with `peer`: time-outs stay time-outs,
@@ -312,27 +288,6 @@ pub fn subject_of_der(der: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn certificate_reasons_are_recognised() {
-        assert_eq!(
-            certificate_reason("invalid peer certificate: UnknownIssuer"),
-            Some("unknown issuer")
-        );
-        assert_eq!(
-            certificate_reason("certificate verify failed (self-signed certificate)"),
-            Some("unknown issuer")
-        );
-        assert_eq!(
-            certificate_reason("certificate has expired"),
-            Some("expired")
-        );
-        assert_eq!(
-            certificate_reason("hostname mismatch"),
-            Some("name mismatch")
-        );
-        assert_eq!(certificate_reason("handshake failure"), None);
-    }
 
     #[test]
     fn fingerprints_are_colon_separated_upper_case_hex() {

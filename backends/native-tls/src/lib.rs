@@ -13,8 +13,8 @@ use std::net::Shutdown;
 use native_tls::{Certificate, HandshakeError, Identity, Protocol, TlsConnector, TlsStream};
 
 use tcplink_transport::tls::{
-    handshake_error, handshake_io_error, read_setting_file, sha256_fingerprint, subject_of_der,
-    TlsInfo, TlsParams, TlsVersion,
+    certificate_error, certificate_reason, handshake_error, handshake_io_error, read_setting_file,
+    sha256_fingerprint, subject_of_der, TlsInfo, TlsParams, TlsVersion,
 };
 use tcplink_transport::tls_cache::ConfigCache;
 use tcplink_transport::{Error, Result, TimedSocket, Transport};
@@ -34,13 +34,15 @@ pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Bo
             peer,
             &io::Error::from(io::ErrorKind::TimedOut),
         )),
-        Err(HandshakeError::Failure(e)) => Err(classify(peer, e)),
+        Err(HandshakeError::Failure(e)) => Err(classify(peer, &params.server_name, e)),
     }
 }
 
 /// native-tls folds I/O failures into its own error type; recover time-outs and resets from
-/// its source chain, and treat the rest as TLS failures.
-fn classify(peer: &str, err: native_tls::Error) -> Error {
+/// its source chain. A refused certificate is named from the message (on Linux OpenSSL's verify
+/// result; native-tls shows no certificate after a failed handshake, so no dates or names), and
+/// the rest are TLS failures.
+fn classify(peer: &str, server_name: &str, err: native_tls::Error) -> Error {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
     while let Some(e) = source {
         if let Some(io_err) = e.downcast_ref::<io::Error>() {
@@ -48,7 +50,10 @@ fn classify(peer: &str, err: native_tls::Error) -> Error {
         }
         source = e.source();
     }
-    handshake_error(peer, err)
+    match certificate_reason(&err.to_string()) {
+        Some(problem) => certificate_error(peer, server_name, &problem, err),
+        None => handshake_error(peer, err),
+    }
 }
 
 fn connector(params: &TlsParams) -> Result<TlsConnector> {

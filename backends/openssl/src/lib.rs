@@ -23,8 +23,8 @@ use openssl::ssl::{
 use openssl::x509::X509VerifyResult;
 
 use tcplink_transport::tls::{
-    fingerprint_hex, handshake_error, handshake_io_error, read_setting_file, TlsInfo, TlsParams,
-    TlsVersion,
+    certificate_error, fingerprint_hex, handshake_error, handshake_io_error, read_setting_file,
+    CertFacts, CertProblem, TlsInfo, TlsParams, TlsVersion,
 };
 use tcplink_transport::tls_cache::ConfigCache;
 use tcplink_transport::{Error, Result, TimedSocket, Transport};
@@ -94,7 +94,11 @@ pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Bo
             let verify = mid.ssl().verify_result();
             let err = mid.error();
             if verify != X509VerifyResult::OK {
-                Err(handshake_error(peer, verify_reason(verify)))
+                let detail = format!("certificate verify failed: {}", verify.error_string());
+                Err(match verify_problem(verify, mid.ssl()) {
+                    Some(problem) => certificate_error(peer, &params.server_name, &problem, detail),
+                    None => handshake_error(peer, detail),
+                })
             } else if let Some(io_err) = err.io_error() {
                 Err(handshake_io_error(peer, io_err))
             } else if err.ssl_error().is_none() {
@@ -179,40 +183,49 @@ fn add_system_roots(b: &mut openssl::ssl::SslConnectorBuilder) {
     }
 }
 
-// X509_V_ERR_* codes (openssl/x509_vfy.h) grouped by the reason users are told.
-const UNKNOWN_ISSUER: [i32; 5] = [
-    2,  // UNABLE_TO_GET_ISSUER_CERT
+// X509_V_ERR_* codes (openssl/x509_vfy.h) grouped by the problem users are told of.
+const UNKNOWN_ISSUER: [i32; 2] = [
     18, // DEPTH_ZERO_SELF_SIGNED_CERT
     19, // SELF_SIGNED_CERT_IN_CHAIN
+];
+// The last certificate sent is not self-signed and its issuer is found nowhere.
+const INCOMPLETE_CHAIN: [i32; 3] = [
+    2,  // UNABLE_TO_GET_ISSUER_CERT
     20, // UNABLE_TO_GET_ISSUER_CERT_LOCALLY
     21, // UNABLE_TO_VERIFY_LEAF_SIGNATURE
 ];
-const EXPIRED: [i32; 2] = [
-    9,  // CERT_NOT_YET_VALID
-    10, // CERT_HAS_EXPIRED
-];
+const NOT_YET_VALID: i32 = 9; // CERT_NOT_YET_VALID
+const EXPIRED: i32 = 10; // CERT_HAS_EXPIRED
 const NAME_MISMATCH: [i32; 3] = [
     62, // HOSTNAME_MISMATCH
     63, // EMAIL_MISMATCH
     64, // IP_ADDRESS_MISMATCH
 ];
 
-/// OpenSSL's verification failure, prefixed with the short reason where there is one.
-fn verify_reason(result: X509VerifyResult) -> String {
+/// The problem OpenSSL's verification failure stands for, with details from the certificates the
+/// server sent (`ssl`'s peer chain, which OpenSSL keeps after a failed verification).
+fn verify_problem(result: X509VerifyResult, ssl: &openssl::ssl::SslRef) -> Option<CertProblem> {
     let code = result.as_raw();
-    let reason = if UNKNOWN_ISSUER.contains(&code) {
-        Some("unknown issuer")
-    } else if EXPIRED.contains(&code) {
-        Some("expired")
+    let problem = if UNKNOWN_ISSUER.contains(&code) {
+        CertProblem::UnknownIssuer
+    } else if INCOMPLETE_CHAIN.contains(&code) {
+        CertProblem::IncompleteChain { issuer: None }
+    } else if code == NOT_YET_VALID {
+        CertProblem::NotYetValid { not_before: None }
+    } else if code == EXPIRED {
+        CertProblem::Expired { not_after: None }
     } else if NAME_MISMATCH.contains(&code) {
-        Some("name mismatch")
+        CertProblem::NameMismatch { names: Vec::new() }
     } else {
-        None
+        return None;
     };
-    match reason {
-        Some(r) => format!("{r}: certificate verify failed: {}", result.error_string()),
-        None => format!("certificate verify failed: {}", result.error_string()),
-    }
+    let sent: Vec<CertFacts> = ssl
+        .peer_cert_chain()
+        .into_iter()
+        .flatten()
+        .filter_map(|cert| CertFacts::from_der(&cert.to_der().ok()?))
+        .collect();
+    Some(problem.with_details(sent.first(), sent.last()))
 }
 
 impl Read for OpensslTransport {

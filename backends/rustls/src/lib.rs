@@ -8,7 +8,9 @@
 //! every target we ship, where aws-lc-rs would also need cmake and nasm for Windows and i686).
 //!
 //! Trust roots: the operating system's store (rustls-native-certs), or the bundled Mozilla roots
-//! (webpki-roots) where the system has none; `ca_cert_path` adds certificates to either.
+//! (webpki-roots) where the system has none; `ca_cert_path` adds certificates to either. A
+//! certificate in `ca_cert_path` is also accepted as the server's own when it is a CA or v1
+//! certificate, as OpenSSL and the platforms accept it (see `verify.rs`).
 
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
@@ -23,9 +25,13 @@ use rustls::{
     StreamOwned,
 };
 
+mod verify;
+
+use verify::{Refusal, Verifier};
+
 use tcplink_transport::tls::{
-    handshake_error, handshake_io_error, read_setting_file, sha256_fingerprint, subject_of_der,
-    TlsInfo, TlsParams, TlsVersion,
+    certificate_error, handshake_error, handshake_io_error, read_setting_file, sha256_fingerprint,
+    subject_of_der, TlsInfo, TlsParams, TlsVersion,
 };
 use tcplink_transport::tls_cache::ConfigCache;
 use tcplink_transport::{Error, Result, TimedSocket, Transport};
@@ -50,7 +56,10 @@ pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Bo
     while stream.conn.is_handshaking() {
         if let Err(e) = stream.conn.complete_io(&mut stream.sock) {
             return Err(match rustls_error(&e) {
-                Some(tls) => handshake_error(peer, tls),
+                Some(tls) => match Refusal::of(tls) {
+                    Some(r) => certificate_error(peer, &params.server_name, &r.problem, &r.raw),
+                    None => handshake_error(peer, tls),
+                },
                 None => handshake_io_error(peer, &e),
             });
         }
@@ -88,20 +97,24 @@ fn client_config(params: &TlsParams) -> Result<ClientConfig> {
         .map_err(|e| Error::argument("min_version", e))?;
     let builder = if params.verify {
         let mut roots = system_roots().clone();
+        let mut named = Vec::new();
         if let Some(path) = &params.ca_file {
             let pem = read_setting_file(path, "ca_cert_path")?;
             let certs = CertificateDer::pem_slice_iter(&pem)
                 .collect::<std::result::Result<Vec<_>, _>>()
                 .map_err(|e| Error::argument("ca_cert_path", format!("{}: {e}", path.display())))?;
-            let (added, _) = roots.add_parsable_certificates(certs);
+            let (added, _) = roots.add_parsable_certificates(certs.iter().cloned());
             if added == 0 {
                 return Err(Error::argument(
                     "ca_cert_path",
                     format!("{} holds no usable PEM certificate", path.display()),
                 ));
             }
+            named = certs;
         }
-        builder.with_root_certificates(roots)
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Verifier::new(roots, named, provider())?))
     } else {
         builder
             .dangerous()
