@@ -96,32 +96,31 @@ fn csr(dir: &Path, name: &str, subject: &str) -> (PathBuf, PathBuf) {
     (key, req)
 }
 
+/// `openssl x509 -req`: turns the request `req` into the certificate `cert`, valid for 30 days,
+/// signed as `signing` says (`-signkey KEY`, or `-CA`/`-CAkey` with an extension file).
+fn sign_request(dir: &Path, req: &Path, signing: &[&str], cert: &Path) {
+    let mut args = vec!["x509", "-req", "-days", "30", "-in", req.to_str().unwrap()];
+    args.extend_from_slice(signing);
+    args.extend(["-out", cert.to_str().unwrap()]);
+    openssl(dir, &args);
+}
+
 /// A certificate for `subject` signed by `issuer` with the extensions in `ext` (a config text).
 fn signed(dir: &Path, name: &str, subject: &str, issuer: &CertFiles, ext: &str) -> CertFiles {
     let (key, req) = csr(dir, name, subject);
     let ext_file = dir.join(format!("{name}.ext"));
     std::fs::write(&ext_file, ext).unwrap();
     let cert = dir.join(format!("{name}.pem"));
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-days",
-            "30",
-            "-in",
-            req.to_str().unwrap(),
-            "-CA",
-            issuer.cert.to_str().unwrap(),
-            "-CAkey",
-            issuer.key.to_str().unwrap(),
-            "-CAcreateserial",
-            "-extfile",
-            ext_file.to_str().unwrap(),
-            "-out",
-            cert.to_str().unwrap(),
-        ],
-    );
+    let signing = [
+        "-CA",
+        issuer.cert.to_str().unwrap(),
+        "-CAkey",
+        issuer.key.to_str().unwrap(),
+        "-CAcreateserial",
+        "-extfile",
+        ext_file.to_str().unwrap(),
+    ];
+    sign_request(dir, &req, &signing, &cert);
     CertFiles { cert, key }
 }
 
@@ -129,21 +128,7 @@ fn signed(dir: &Path, name: &str, subject: &str, issuer: &CertFiles, ext: &str) 
 fn v1_self_signed(dir: &Path) -> CertFiles {
     let (key, req) = csr(dir, "v1", "/CN=localhost");
     let cert = dir.join("v1.pem");
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-days",
-            "30",
-            "-in",
-            req.to_str().unwrap(),
-            "-signkey",
-            key.to_str().unwrap(),
-            "-out",
-            cert.to_str().unwrap(),
-        ],
-    );
+    sign_request(dir, &req, &["-signkey", key.to_str().unwrap()], &cert);
     CertFiles { cert, key }
 }
 
