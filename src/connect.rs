@@ -1,5 +1,6 @@
-//! The connector chain: resolve, TCP connect (to the target or the proxy), proxy handshake, TLS
-//! handshake, all bounded by one [`Deadline`] from [`ConnectOptions::connect_timeout`].
+//! The connector chain: resolve, TCP connect (to the target or the proxy, racing its addresses
+//! as RFC 8305 says, see [`crate::happy_eyeballs`]), proxy handshake, TLS handshake, all bounded
+//! by one [`Deadline`] from [`ConnectOptions::connect_timeout`].
 
 use std::fmt;
 use std::net::{SocketAddr, TcpStream};
@@ -9,13 +10,18 @@ use std::time::{Duration, Instant};
 use socket2::{SockRef, TcpKeepalive};
 
 use crate::events::{Emitter, Event, EventSink};
+use crate::happy_eyeballs::race;
 use crate::resolve::resolve;
 use crate::settings::ProxySettings;
 use crate::tls;
 use tcplink_transport::TlsSettings;
 use tcplink_transport::{
-    is_timeout, Deadline, Error, ErrorKind, HostPort, Result, TimedSocket, TlsParams, Transport,
+    Deadline, Error, HostPort, Result, TimedSocket, TlsParams, Transport,
 };
+
+/// The default of [`ConnectOptions::attempt_delay`]: RFC 8305's recommended Connection Attempt
+/// Delay.
+pub const DEFAULT_ATTEMPT_DELAY: Duration = Duration::from_millis(250);
 
 /// How to establish connections.
 #[derive(Clone)]
@@ -23,6 +29,15 @@ pub struct ConnectOptions {
     /// One bound on resolving, connecting, the proxy handshake and the TLS handshake together;
     /// `None` or zero means no limit. Default 10 s.
     pub connect_timeout: Option<Duration>,
+    /// Happy Eyeballs (RFC 8305): when a name resolves to several addresses, they are tried
+    /// interleaved by family (starting with the family of the first address the resolver
+    /// returned), and the next attempt starts when the one before has not connected after this
+    /// long, or at once when it fails; the first to connect wins and the others are closed.
+    /// Through a proxy this applies to reaching the proxy. `None` or zero tries one address at a
+    /// time, each until it fails; values under [`MIN_ATTEMPT_DELAY`](crate::happy_eyeballs::MIN_ATTEMPT_DELAY)
+    /// (10 ms, RFC 8305's lower bound) are raised to it. Default
+    /// [`DEFAULT_ATTEMPT_DELAY`] (250 ms).
+    pub attempt_delay: Option<Duration>,
     /// TCP keepalive idle time, if keepalive probes should be sent. Default off.
     pub keepalive: Option<Duration>,
     /// Where to tell what the connect and then the [`Connection`](crate::Connection) do (see
@@ -34,6 +49,7 @@ impl Default for ConnectOptions {
     fn default() -> Self {
         ConnectOptions {
             connect_timeout: Some(Duration::from_secs(10)),
+            attempt_delay: Some(DEFAULT_ATTEMPT_DELAY),
             keepalive: None,
             events: None,
         }
@@ -44,6 +60,7 @@ impl fmt::Debug for ConnectOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConnectOptions")
             .field("connect_timeout", &self.connect_timeout)
+            .field("attempt_delay", &self.attempt_delay)
             .field("keepalive", &self.keepalive)
             .field("events", &self.events.as_ref().map(|_| "EventSink"))
             .finish()
@@ -154,7 +171,23 @@ impl Endpoint {
     }
 }
 
-/// Resolves `hop` and connects to each of its addresses in turn until one accepts.
+/// Connects to the first of `addrs` that accepts, as [`Endpoint::connect`] connects to the
+/// addresses of a name: racing them as [`ConnectOptions::attempt_delay`] says, within
+/// [`ConnectOptions::connect_timeout`], with TCP_NODELAY and [`ConnectOptions::keepalive`] set on
+/// the winner, every step told to [`ConnectOptions::events`]. For callers that resolve names
+/// themselves. When every address fails, the error names each one and why.
+pub fn connect_addresses(addrs: &[SocketAddr], options: &ConnectOptions) -> Result<TcpStream> {
+    let events = Emitter::new(options.events.as_deref());
+    let what = addrs
+        .iter()
+        .map(SocketAddr::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let deadline = Deadline::after(options.connect_timeout);
+    events.on_error(connect_any(addrs, deadline, &what, options, events))
+}
+
+/// Resolves `hop` and connects to the first of its addresses that accepts.
 fn tcp_connect(
     hop: &HostPort,
     deadline: Deadline,
@@ -169,57 +202,23 @@ fn tcp_connect(
             addrs: &addrs,
         });
     }
-    connect_any(&addrs, deadline, what, options, events)
+    connect_any(&addrs, deadline, what, options, events).map(TimedSocket::new)
 }
 
-/// Connects to each of `addrs` in turn until one accepts.
+/// Races `addrs` and configures the winner.
 fn connect_any(
     addrs: &[SocketAddr],
     deadline: Deadline,
     what: &str,
     options: &ConnectOptions,
     events: Emitter<'_>,
-) -> Result<TimedSocket> {
-    let mut failures = Vec::new();
-    let mut timed_out = false;
-    for &addr in addrs {
-        events.emit(Event::Connecting { addr });
-        let started = Instant::now();
-        match connect_one(addr, deadline) {
-            Ok(stream) => {
-                events.emit(Event::Connected {
-                    addr,
-                    elapsed: started.elapsed(),
-                });
-                return configure(stream, options, what).map(TimedSocket::new);
-            }
-            Err(e) => {
-                events.emit(Event::ConnectFailed { addr, error: &e });
-                timed_out |= is_timeout(&e);
-                failures.push(format!("{addr}: {e}"));
-                if deadline.expired() {
-                    break;
-                }
-            }
-        }
+) -> Result<TcpStream> {
+    if addrs.is_empty() {
+        return Err(Error::argument("addresses", "no address to connect to"));
     }
-    let kind = if timed_out && deadline.expired() {
-        ErrorKind::Timeout
-    } else {
-        ErrorKind::Connect
-    };
-    Err(Error::new(
-        kind,
-        format!("cannot connect to {what} ({})", failures.join("; ")),
-    ))
-}
-
-fn connect_one(addr: SocketAddr, deadline: Deadline) -> std::io::Result<TcpStream> {
-    match deadline.time_left() {
-        Ok(None) => TcpStream::connect(addr),
-        Ok(Some(left)) => TcpStream::connect_timeout(&addr, left),
-        Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
-    }
+    let stagger = options.attempt_delay.filter(|d| !d.is_zero());
+    let stream = race(addrs, deadline, stagger, what, events)?;
+    configure(stream, options, what)
 }
 
 fn configure(stream: TcpStream, options: &ConnectOptions, what: &str) -> Result<TcpStream> {

@@ -80,6 +80,15 @@ pub enum Event<'a> {
         /// Why.
         error: &'a io::Error,
     },
+    /// A connection attempt still pending was closed because another address connected first
+    /// (Happy Eyeballs, see [`crate::happy_eyeballs`]):
+    /// `cancelled connecting to [::1]:7000, 127.0.0.1:7000 connected first`.
+    ConnectCancelled {
+        /// The address given up.
+        addr: SocketAddr,
+        /// The address that connected.
+        winner: SocketAddr,
+    },
     /// The proxy handshake starts:
     /// `asking socks5 proxy 127.0.0.1:1080 for a tunnel to example.com:80 as alice` (the login,
     /// when one is set; never the password).
@@ -184,6 +193,9 @@ impl fmt::Display for Event<'_> {
                 write!(f, "connected to {addr} in {}", Millis(elapsed))
             }
             Event::ConnectFailed { addr, error } => write!(f, "cannot connect to {addr}: {error}"),
+            Event::ConnectCancelled { addr, winner } => {
+                write!(f, "cancelled connecting to {addr}, {winner} connected first")
+            }
             Event::ProxyHandshake {
                 kind,
                 proxy,
@@ -368,6 +380,10 @@ mod tests {
             (
                 Event::ConnectFailed { addr: addrs[0], error: &refused },
                 format!("cannot connect to [::1]:7000: {refused}"),
+            ),
+            (
+                Event::ConnectCancelled { addr: addrs[0], winner: addr },
+                "cancelled connecting to [::1]:7000, 127.0.0.1:7000 connected first".into(),
             ),
             (
                 Event::ProxyHandshake {

@@ -21,8 +21,10 @@
 //!   `openssl`, `native-tls`, `vendored-openssl`) and by [`TlsSettings::backend`] at run time.
 //!   A program can implement it for a stream of its own over a [`TimedSocket`] and read that
 //!   with [`ReadBuffer`] (`examples/custom_transport.rs`).
-//! - [`Endpoint::connect`] runs the connector chain (resolve, TCP connect over every address,
-//!   proxy handshake, TLS handshake) under one [`Deadline`].
+//! - [`Endpoint::connect`] runs the connector chain (resolve, TCP connect racing the addresses
+//!   by Happy Eyeballs, RFC 8305, see [`happy_eyeballs`], proxy handshake, TLS handshake) under
+//!   one [`Deadline`]. [`connect_addresses`] is its TCP step alone, for addresses the caller
+//!   resolved.
 //! - [`Connection`] adds the generic reader ([`ReadBuffer`]): a read ends on the marker, the size
 //!   limit, a time limit for the whole read, an idle timeout, EOF or an error, and bytes after
 //!   the marker or past the size limit are kept for the next read. [`Connection::read`] returns
@@ -52,13 +54,14 @@ pub mod backends;
 mod connect;
 mod connection;
 pub mod events;
+pub mod happy_eyeballs;
 pub mod proxy;
 pub mod reader;
 mod resolve;
 mod settings;
 pub mod tls;
 
-pub use connect::{ConnectOptions, Endpoint};
+pub use connect::{connect_addresses, ConnectOptions, Endpoint, DEFAULT_ATTEMPT_DELAY};
 pub use connection::{process_request, Connection, Request};
 pub use events::{Event, EventSink};
 pub use reader::{
