@@ -15,9 +15,7 @@ use crate::resolve::resolve;
 use crate::settings::ProxySettings;
 use crate::tls;
 use tcplink_transport::TlsSettings;
-use tcplink_transport::{
-    Deadline, Error, HostPort, Result, TimedSocket, TlsParams, Transport,
-};
+use tcplink_transport::{Deadline, Error, HostPort, Result, TimedSocket, TlsParams, Transport};
 
 /// The default of [`ConnectOptions::attempt_delay`]: RFC 8305's recommended Connection Attempt
 /// Delay.

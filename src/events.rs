@@ -194,7 +194,10 @@ impl fmt::Display for Event<'_> {
             }
             Event::ConnectFailed { addr, error } => write!(f, "cannot connect to {addr}: {error}"),
             Event::ConnectCancelled { addr, winner } => {
-                write!(f, "cancelled connecting to {addr}, {winner} connected first")
+                write!(
+                    f,
+                    "cancelled connecting to {addr}, {winner} connected first"
+                )
             }
             Event::ProxyHandshake {
                 kind,

@@ -6,8 +6,8 @@
 //! closed and nothing of the race is left running.
 
 use std::io;
-use std::num::NonZeroUsize;
 use std::net::{SocketAddr, TcpStream};
+use std::num::NonZeroUsize;
 use std::time::{Duration, Instant};
 
 use polling::{Event as Interest, Events, Poller};
@@ -27,9 +27,8 @@ pub fn attempt_order(addrs: &[SocketAddr]) -> Vec<SocketAddr> {
     let Some(first) = addrs.first() else {
         return Vec::new();
     };
-    let (mut preferred, mut other): (Vec<SocketAddr>, Vec<SocketAddr>) = addrs
-        .iter()
-        .partition(|a| a.is_ipv6() == first.is_ipv6());
+    let (mut preferred, mut other): (Vec<SocketAddr>, Vec<SocketAddr>) =
+        addrs.iter().partition(|a| a.is_ipv6() == first.is_ipv6());
     preferred.reverse();
     other.reverse();
     let mut order = Vec::with_capacity(addrs.len());
@@ -54,8 +53,7 @@ pub(crate) fn race(
     events: Emitter<'_>,
 ) -> Result<TcpStream> {
     let order = attempt_order(addrs);
-    let poller =
-        Poller::new().map_err(|e| Error::from_io(&e, &format!("connecting to {what}")))?;
+    let poller = Poller::new().map_err(|e| Error::from_io(&e, &format!("connecting to {what}")))?;
     let mut race = Race {
         poller,
         order: &order,
@@ -93,10 +91,11 @@ impl Race<'_> {
     fn run(&mut self, deadline: Deadline, stagger: Option<Duration>) -> Option<TcpStream> {
         let mut next = 0;
         let mut next_start = Instant::now();
-        let mut ready = Events::with_capacity(self.order.len().try_into().unwrap_or(NonZeroUsize::MIN));
+        let mut ready =
+            Events::with_capacity(self.order.len().try_into().unwrap_or(NonZeroUsize::MIN));
         loop {
-            let may_start = self.in_flight.is_empty()
-                || (stagger.is_some() && Instant::now() >= next_start);
+            let may_start =
+                self.in_flight.is_empty() || (stagger.is_some() && Instant::now() >= next_start);
             if next < self.order.len() && may_start && !deadline.expired() {
                 let key = next;
                 next += 1;
@@ -116,7 +115,9 @@ impl Race<'_> {
             if self.in_flight.is_empty() {
                 return None;
             }
-            let starts_later = stagger.filter(|_| next < self.order.len()).map(|_| next_start);
+            let starts_later = stagger
+                .filter(|_| next < self.order.len())
+                .map(|_| next_start);
             let wait_until = match (deadline.instant(), starts_later) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
@@ -216,7 +217,10 @@ impl Race<'_> {
     /// Waits on for an attempt that was reported ready but has not connected yet.
     fn rearm(&mut self, attempt: Attempt) -> std::result::Result<(), ()> {
         // SAFETY: as in `start`.
-        match unsafe { self.poller.add(&attempt.socket, Interest::writable(attempt.key)) } {
+        match unsafe {
+            self.poller
+                .add(&attempt.socket, Interest::writable(attempt.key))
+        } {
             Ok(()) => {
                 self.in_flight.push(attempt);
                 Ok(())

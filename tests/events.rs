@@ -6,44 +6,10 @@ mod common;
 
 use std::io::Write;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use common::*;
-use tcplink::{
-    process_request, Backend, ConnectOptions, Connection, Event, EventSink, ProxySettings, Request,
-};
-
-/// A sink that keeps each event's line (times replaced by `N`) and its `Debug` form.
-#[derive(Default)]
-struct Recorder {
-    lines: Mutex<Vec<String>>,
-    debug: Mutex<Vec<String>>,
-}
-
-impl EventSink for Recorder {
-    fn event(&self, event: &Event<'_>) {
-        let line = event.to_string();
-        let line = match line.rsplit_once(" in ") {
-            Some((head, tail)) if tail.ends_with(" ms") => format!("{head} in N ms"),
-            _ => line,
-        };
-        self.lines.lock().unwrap().push(line);
-        self.debug.lock().unwrap().push(format!("{event:?}"));
-    }
-}
-
-impl Recorder {
-    fn lines(&self) -> Vec<String> {
-        self.lines.lock().unwrap().clone()
-    }
-
-    /// Every line and `Debug` form, for checking what never appears.
-    fn everything(&self) -> String {
-        let mut all = self.lines();
-        all.extend(self.debug.lock().unwrap().iter().cloned());
-        all.join("\n")
-    }
-}
+use tcplink::{process_request, Backend, ConnectOptions, Connection, ProxySettings, Request};
 
 /// Quick options that tell `recorder`.
 fn recording(recorder: &Arc<Recorder>) -> ConnectOptions {

@@ -175,6 +175,13 @@ pub struct EndpointArgs {
     /// One bound on resolving, connecting, the proxy and the TLS handshakes (0: none).
     #[arg(long, value_name = "DURATION", default_value = "10000", value_parser = parse_duration, help_heading = "Connection")]
     pub connect_timeout: Duration,
+
+    /// Happy Eyeballs (RFC 8305): when a name has several addresses (IPv6 and IPv4 interleaved),
+    /// start the next attempt after this long without an answer, or at once when one fails; the
+    /// first to connect wins. Through a proxy it applies to the proxy's addresses. 0: one
+    /// address at a time, each until it fails.
+    #[arg(long, value_name = "DURATION", default_value = "250ms", value_parser = parse_duration, help_heading = "Connection")]
+    pub attempt_delay: Duration,
 }
 
 /// `tcplink serve`.

@@ -29,6 +29,7 @@ impl EndpointArgs {
         let report = |event: &Event<'_>| output::note(&event.to_string());
         ConnectOptions {
             connect_timeout: Some(self.connect_timeout),
+            attempt_delay: Some(self.attempt_delay),
             events: verbose.then(|| Arc::new(report) as Arc<dyn EventSink>),
             ..ConnectOptions::default()
         }
@@ -153,6 +154,19 @@ mod tests {
                 .unwrap()
                 .accept_invalid_certs
         );
+    }
+
+    #[test]
+    fn the_attempt_delay_defaults_to_rfc_8305s_and_zero_means_one_at_a_time() {
+        let default = endpoint_args(&[]).connect_options(false);
+        assert_eq!(default.attempt_delay, Some(tcplink::DEFAULT_ATTEMPT_DELAY));
+        let set = endpoint_args(&["--attempt-delay", "100ms"]).connect_options(false);
+        assert_eq!(
+            set.attempt_delay,
+            Some(std::time::Duration::from_millis(100))
+        );
+        let off = endpoint_args(&["--attempt-delay", "0"]).connect_options(false);
+        assert_eq!(off.attempt_delay, Some(std::time::Duration::ZERO));
     }
 
     #[test]

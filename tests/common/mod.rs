@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -197,6 +197,113 @@ pub fn trickle(stream: &mut TcpStream, data: &[u8], gap: Duration) {
         }
         thread::sleep(gap);
     }
+}
+
+/// A sink that keeps each event's line (times replaced by `N`) and its `Debug` form.
+#[derive(Default)]
+pub struct Recorder {
+    lines: std::sync::Mutex<Vec<String>>,
+    debug: std::sync::Mutex<Vec<String>>,
+}
+
+impl tcplink::EventSink for Recorder {
+    fn event(&self, event: &tcplink::Event<'_>) {
+        let line = event.to_string();
+        let line = match line.rsplit_once(" in ") {
+            Some((head, tail)) if tail.ends_with(" ms") => format!("{head} in N ms"),
+            _ => line,
+        };
+        self.lines.lock().unwrap().push(line);
+        self.debug.lock().unwrap().push(format!("{event:?}"));
+    }
+}
+
+impl Recorder {
+    /// Each event's line, in order.
+    pub fn lines(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+
+    /// Every line and `Debug` form, for checking what never appears.
+    pub fn everything(&self) -> String {
+        let mut all = self.lines();
+        all.extend(self.debug.lock().unwrap().iter().cloned());
+        all.join("\n")
+    }
+}
+
+/// A socket bound to a loopback port without listening: connecting to it is refused for certain,
+/// and nobody else can take the port while it lives.
+pub fn refusing(ip: std::net::IpAddr) -> (socket2::Socket, SocketAddr) {
+    let addr = SocketAddr::new(ip, 0);
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        None,
+    )
+    .unwrap();
+    socket.bind(&addr.into()).unwrap();
+    let addr = socket.local_addr().unwrap().as_socket().unwrap();
+    (socket, addr)
+}
+
+/// A loopback address that never answers a connect, as a black-holed route looks: a listener
+/// whose accept queue (backlog 0) is full of connections nobody accepts, so the kernel drops
+/// further SYNs. Made sure of: a plain connect to it must hang (time out), or this panics.
+pub struct BlackHole {
+    _listener: socket2::Socket,
+    _queued: Vec<TcpStream>,
+    /// Its address.
+    pub addr: SocketAddr,
+}
+
+/// A [`BlackHole`] on `ip`.
+pub fn black_hole(ip: std::net::IpAddr) -> BlackHole {
+    let any = SocketAddr::new(ip, 0);
+    let listener = socket2::Socket::new(
+        socket2::Domain::for_address(any),
+        socket2::Type::STREAM,
+        None,
+    )
+    .unwrap();
+    listener.bind(&any.into()).unwrap();
+    listener.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap().as_socket().unwrap();
+    let probe = Duration::from_millis(300);
+    let mut queued = Vec::new();
+    while let Ok(stream) = TcpStream::connect_timeout(&addr, probe) {
+        queued.push(stream);
+        assert!(queued.len() < 64, "the accept queue of {addr} never fills");
+    }
+    let started = Instant::now();
+    let hangs = TcpStream::connect_timeout(&addr, probe);
+    assert!(
+        matches!(&hangs, Err(e) if e.kind() == std::io::ErrorKind::TimedOut)
+            && started.elapsed() >= probe,
+        "a connect to the black hole {addr} does not hang: {hangs:?}"
+    );
+    BlackHole {
+        _listener: listener,
+        _queued: queued,
+        addr,
+    }
+}
+
+/// How many TCP sockets of this machine are in SYN_SENT towards `addr` (`/proc/net/tcp` and
+/// `tcp6`): a connect attempt to a black hole that was not closed. `None` without `/proc`.
+pub fn syn_sent_to(addr: SocketAddr) -> Option<usize> {
+    let port = format!(":{:04X}", addr.port());
+    let mut count = 0;
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let text = std::fs::read_to_string(table).ok()?;
+        count += text
+            .lines()
+            .skip(1)
+            .map(|line| line.split_whitespace().collect::<Vec<_>>())
+            .filter(|fields| fields.len() > 3 && fields[2].ends_with(&port) && fields[3] == "02")
+            .count();
+    }
+    Some(count)
 }
 
 /// Reads until the peer closes, returning what arrived.
