@@ -23,15 +23,12 @@ pub struct PropSpec {
 }
 
 /// Every property, in the platform's numbering.
-pub static PROPS: [PropSpec; 6] = [
+pub static PROPS: [PropSpec; 7] = [
     PropSpec {
         names: names!("ТаймаутПодключения", "ConnectTimeout"),
-        get: |s| Value::Number(i32::try_from(s.connect_timeout_ms).unwrap_or(i32::MAX)),
+        get: |s| milliseconds(s.connect_timeout_ms),
         set: Some(|s, v, label| {
-            let ms = integer(v, label).unwrap_or_else(|| Err(type_error(label, "a number", v)))?;
-            s.connect_timeout_ms = u32::try_from(ms).map_err(|_| {
-                Error::argument(label, format!("{ms} ms is out of range 0-{}", u32::MAX))
-            })?;
+            s.connect_timeout_ms = to_milliseconds(v, label)?;
             Ok(())
         }),
     },
@@ -72,7 +69,27 @@ pub static PROPS: [PropSpec; 6] = [
             other => Err(type_error(label, "a boolean", other)),
         }),
     },
+    PropSpec {
+        names: names!("ЗадержкаПопыткиПодключения", "ConnectAttemptDelay"),
+        get: |s| milliseconds(s.attempt_delay_ms),
+        set: Some(|s, v, label| {
+            s.attempt_delay_ms = to_milliseconds(v, label)?;
+            Ok(())
+        }),
+    },
 ];
+
+/// A number of milliseconds as the platform's number.
+fn milliseconds(ms: u32) -> Value<'static> {
+    Value::Number(i32::try_from(ms).unwrap_or(i32::MAX))
+}
+
+/// The platform's value as a number of milliseconds, 0 to `u32::MAX`.
+fn to_milliseconds(v: &ParamValue, label: &str) -> Result<u32> {
+    let ms = integer(v, label).unwrap_or_else(|| Err(type_error(label, "a number", v)))?;
+    u32::try_from(ms)
+        .map_err(|_| Error::argument(label, format!("{ms} ms is out of range 0-{}", u32::MAX)))
+}
 
 fn type_error(label: &str, expected: &str, got: &ParamValue) -> Error {
     Error::argument(label, format!("expected {expected}, got {}", describe(got)))

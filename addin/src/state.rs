@@ -13,12 +13,19 @@ use tcplink::{
 /// The default of `ТаймаутПодключения` / `ConnectTimeout`, in milliseconds.
 pub const DEFAULT_CONNECT_TIMEOUT_MS: u32 = 10_000;
 
+/// The default of `ЗадержкаПопыткиПодключения` / `ConnectAttemptDelay`, in milliseconds: the
+/// library's [`tcplink::DEFAULT_ATTEMPT_DELAY`].
+pub const DEFAULT_ATTEMPT_DELAY_MS: u32 = tcplink::DEFAULT_ATTEMPT_DELAY.as_millis() as u32;
+
 /// One add-in object's state. Every method of the object works through this.
 #[derive(Debug)]
 pub struct ClientState {
     connection: Option<Connection>,
     /// The bound on connecting, in ms; 0 means no limit.
     pub connect_timeout_ms: u32,
+    /// Happy Eyeballs: how long an attempt to one of a name's addresses runs before the next
+    /// one starts beside it, in ms; 0 tries one address at a time.
+    pub attempt_delay_ms: u32,
     /// Whether failures raise a 1C exception instead of returning `Ложь`.
     pub throw_errors: bool,
     /// The error of the last call, if it failed.
@@ -37,6 +44,7 @@ impl Default for ClientState {
         ClientState {
             connection: None,
             connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
+            attempt_delay_ms: DEFAULT_ATTEMPT_DELAY_MS,
             throw_errors: false,
             last_error: None,
             last_read_end: None,
@@ -51,6 +59,7 @@ impl ClientState {
     fn connect_options(&self) -> ConnectOptions {
         ConnectOptions {
             connect_timeout: Some(Duration::from_millis(u64::from(self.connect_timeout_ms))),
+            attempt_delay: Some(Duration::from_millis(u64::from(self.attempt_delay_ms))),
             events: self
                 .log
                 .as_ref()

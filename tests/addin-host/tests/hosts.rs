@@ -83,7 +83,10 @@ fn every_bool_result_is_0_or_1_in_all_32_bits() {
         let (readable, writable) = obj.prop_access(num);
         assert!(readable, "property {num}");
         let name = obj.prop_name(num, 0).unwrap();
-        let expected = matches!(name.as_str(), "ConnectTimeout" | "ThrowErrors");
+        let expected = matches!(
+            name.as_str(),
+            "ConnectTimeout" | "ThrowErrors" | "ConnectAttemptDelay"
+        );
         assert_eq!(writable, expected, "{name}");
     }
     for num in 0..obj.n_methods() {

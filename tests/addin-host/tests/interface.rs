@@ -139,6 +139,12 @@ fn properties_names_access_and_defaults() {
             true,
             Value::Bool(false),
         ),
+        (
+            "ConnectAttemptDelay",
+            "ЗадержкаПопыткиПодключения",
+            true,
+            Value::I4(250),
+        ),
     ];
     assert_eq!(obj.n_props(), expected.len());
     for (en, ru, writable, value) in expected {
@@ -160,37 +166,30 @@ fn properties_names_access_and_defaults() {
 #[test]
 fn writable_properties_take_values_and_reject_bad_ones() {
     let obj = client();
-    assert!(obj.set_prop("ТаймаутПодключения", Value::I4(2500)).unwrap());
-    assert_eq!(
-        obj.get_prop("ConnectTimeout").unwrap().value,
-        Value::I4(2500)
-    );
-    assert!(obj.set_prop("ConnectTimeout", Value::R8(3000.0)).unwrap());
-    assert_eq!(
-        obj.get_prop("ConnectTimeout").unwrap().value,
-        Value::I4(3000)
-    );
-    for bad in [
-        Value::I4(-1),
-        Value::str("100"),
-        Value::R8(1.5),
-        Value::Date,
+    for (en, ru) in [
+        ("ConnectTimeout", "ТаймаутПодключения"),
+        ("ConnectAttemptDelay", "ЗадержкаПопыткиПодключения"),
     ] {
-        assert!(
-            !obj.set_prop("ConnectTimeout", bad.clone()).unwrap(),
-            "{bad:?}"
-        );
-        assert_eq!(error_kind(&obj), "argument");
-        assert!(
-            error_message(&obj).starts_with("ТаймаутПодключения (ConnectTimeout)"),
-            "{}",
-            error_message(&obj)
-        );
+        assert!(obj.set_prop(ru, Value::I4(2500)).unwrap());
+        assert_eq!(obj.get_prop(en).unwrap().value, Value::I4(2500));
+        assert!(obj.set_prop(en, Value::R8(3000.0)).unwrap());
+        assert_eq!(obj.get_prop(en).unwrap().value, Value::I4(3000));
+        for bad in [
+            Value::I4(-1),
+            Value::str("100"),
+            Value::R8(1.5),
+            Value::Date,
+        ] {
+            assert!(!obj.set_prop(en, bad.clone()).unwrap(), "{en} {bad:?}");
+            assert_eq!(error_kind(&obj), "argument");
+            assert!(
+                error_message(&obj).starts_with(&format!("{ru} ({en})")),
+                "{}",
+                error_message(&obj)
+            );
+        }
+        assert_eq!(obj.get_prop(en).unwrap().value, Value::I4(3000));
     }
-    assert_eq!(
-        obj.get_prop("ConnectTimeout").unwrap().value,
-        Value::I4(3000)
-    );
     assert!(obj.set_prop("ThrowErrors", Value::Bool(true)).unwrap());
     assert_eq!(
         obj.get_prop("ВызыватьИсключения").unwrap().value,
