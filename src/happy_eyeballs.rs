@@ -73,6 +73,16 @@ struct Attempt {
     started: Instant,
 }
 
+/// What became of an attempt when it was started or reported ready.
+enum Outcome {
+    /// It connected: the race is won.
+    Connected(TcpStream),
+    /// It is still connecting.
+    Pending,
+    /// It failed (and was told and recorded): the next attempt may start at once.
+    Failed,
+}
+
 /// The state of one [`race`].
 struct Race<'a> {
     poller: Poller,
@@ -101,9 +111,9 @@ impl Race<'_> {
                 next += 1;
                 next_start = Instant::now() + stagger.unwrap_or_default();
                 match self.start(key) {
-                    Ok(Some(stream)) => return Some(stream),
-                    Ok(None) => {}
-                    Err(()) => next_start = Instant::now(),
+                    Outcome::Connected(stream) => return Some(stream),
+                    Outcome::Pending => {}
+                    Outcome::Failed => next_start = Instant::now(),
                 }
                 continue;
             }
@@ -132,17 +142,16 @@ impl Race<'_> {
             }
             for key in ready.iter().map(|r| r.key) {
                 match self.finish(key) {
-                    Ok(Some(stream)) => return Some(stream),
-                    Ok(None) => {}
-                    Err(()) => next_start = Instant::now(),
+                    Outcome::Connected(stream) => return Some(stream),
+                    Outcome::Pending => {}
+                    Outcome::Failed => next_start = Instant::now(),
                 }
             }
         }
     }
 
-    /// Starts the attempt to `order[key]`: `Ok(Some)` if it connected at once, `Ok(None)` if it
-    /// is pending, `Err` if it failed (and was told).
-    fn start(&mut self, key: usize) -> std::result::Result<Option<TcpStream>, ()> {
+    /// Starts the attempt to `order[key]`.
+    fn start(&mut self, key: usize) -> Outcome {
         let addr = self.order[key];
         self.events.emit(Event::Connecting { addr });
         let started = Instant::now();
@@ -156,88 +165,62 @@ impl Race<'_> {
                 }
             });
         match begun {
-            Ok((socket, true)) => {
+            Ok((socket, connected)) => {
                 let attempt = Attempt {
                     key,
                     socket,
                     started,
                 };
-                self.win(attempt).map(Some).map_err(|_| ())
-            }
-            Ok((socket, false)) => {
-                // SAFETY: the socket is deleted from the poller before it is closed: by `take`,
-                // `win` (the losers), `fail_all` or `Race`'s `Drop`, whichever comes first.
-                match unsafe { self.poller.add(&socket, Interest::writable(key)) } {
-                    Ok(()) => {
-                        self.in_flight.push(Attempt {
-                            key,
-                            socket,
-                            started,
-                        });
-                        Ok(None)
-                    }
-                    Err(e) => {
-                        self.fail(addr, &e);
-                        Err(())
-                    }
+                if connected {
+                    self.win(attempt)
+                } else {
+                    self.wait_for(attempt)
                 }
             }
-            Err(e) => {
-                self.fail(addr, &e);
-                Err(())
-            }
+            Err(e) => self.fail(addr, &e),
         }
     }
 
-    /// Looks at the attempt the poller reported ready: `Ok(Some)` if it connected, `Ok(None)`
-    /// if the report was spurious (it waits on), `Err` if it failed (and was told).
-    fn finish(&mut self, key: usize) -> std::result::Result<Option<TcpStream>, ()> {
+    /// Looks at the attempt the poller reported ready; a report before the connect completed
+    /// (spurious) waits on.
+    fn finish(&mut self, key: usize) -> Outcome {
         let Some(attempt) = self.take(key) else {
-            return Ok(None);
+            return Outcome::Pending;
         };
-        let outcome = match attempt.socket.take_error() {
+        let error = match attempt.socket.take_error() {
             Ok(None) => match attempt.socket.peer_addr() {
-                Ok(_) => Ok(()),
+                Ok(_) => return self.win(attempt),
                 Err(e) if e.kind() == io::ErrorKind::NotConnected => {
-                    return self.rearm(attempt).map(|()| None);
+                    return self.wait_for(attempt);
                 }
-                Err(e) => Err(e),
+                Err(e) => e,
             },
-            Ok(Some(e)) | Err(e) => Err(e),
+            Ok(Some(e)) | Err(e) => e,
         };
-        match outcome {
-            Ok(()) => self.win(attempt).map(Some).map_err(|_| ()),
-            Err(e) => {
-                self.fail(self.order[attempt.key], &e);
-                Err(())
-            }
-        }
+        self.fail(self.order[attempt.key], &error)
     }
 
-    /// Waits on for an attempt that was reported ready but has not connected yet.
-    fn rearm(&mut self, attempt: Attempt) -> std::result::Result<(), ()> {
-        // SAFETY: as in `start`.
+    /// Registers a pending attempt with the poller.
+    fn wait_for(&mut self, attempt: Attempt) -> Outcome {
+        // SAFETY: the socket is deleted from the poller before it is closed: by `take`, `win`
+        // (the losers), `fail_all` or `Race`'s `Drop`, whichever comes first.
         match unsafe {
             self.poller
                 .add(&attempt.socket, Interest::writable(attempt.key))
         } {
             Ok(()) => {
                 self.in_flight.push(attempt);
-                Ok(())
+                Outcome::Pending
             }
-            Err(e) => {
-                self.fail(self.order[attempt.key], &e);
-                Err(())
-            }
+            Err(e) => self.fail(self.order[attempt.key], &e),
         }
     }
 
-    /// The connected attempt: told, made blocking, and the others cancelled.
-    fn win(&mut self, attempt: Attempt) -> io::Result<TcpStream> {
+    /// The connected attempt: made blocking and told, and the others cancelled.
+    fn win(&mut self, attempt: Attempt) -> Outcome {
         let addr = self.order[attempt.key];
         if let Err(e) = attempt.socket.set_nonblocking(false) {
-            self.fail(addr, &e);
-            return Err(e);
+            return self.fail(addr, &e);
         }
         self.events.emit(Event::Connected {
             addr,
@@ -250,7 +233,7 @@ impl Race<'_> {
                 winner: addr,
             });
         }
-        Ok(attempt.socket.into())
+        Outcome::Connected(attempt.socket.into())
     }
 
     /// Removes the attempt under `key` from the poller and the pending ones.
@@ -281,9 +264,10 @@ impl Race<'_> {
     }
 
     /// Tells and records that the attempt to `addr` failed.
-    fn fail(&mut self, addr: SocketAddr, error: &io::Error) {
+    fn fail(&mut self, addr: SocketAddr, error: &io::Error) -> Outcome {
         self.events.emit(Event::ConnectFailed { addr, error });
         self.failures.push(format!("{addr}: {error}"));
+        Outcome::Failed
     }
 
     /// The error of a race nobody won.
