@@ -2,6 +2,9 @@
 //! servers, and certificates generated at test time.
 #![allow(dead_code)]
 
+mod openssl_cli;
+pub use openssl_cli::*;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

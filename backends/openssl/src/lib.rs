@@ -21,8 +21,8 @@ use openssl::ex_data::Index;
 use openssl::hash::MessageDigest;
 use openssl::pkcs12::Pkcs12;
 use openssl::ssl::{
-    HandshakeError, Ssl, SslConnector, SslConnectorBuilder, SslFiletype, SslMethod, SslOptions, SslSession,
-    SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
+    HandshakeError, Ssl, SslConnector, SslConnectorBuilder, SslFiletype, SslMethod, SslOptions,
+    SslSession, SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
 };
 use openssl::x509::X509VerifyResult;
 
@@ -175,13 +175,15 @@ fn use_identity(b: &mut SslConnectorBuilder, identity: &ClientIdentity) -> Resul
             b.set_certificate_chain_file(cert).map_err(|e| {
                 Error::argument("client_cert_path", format!("{}: {e}", cert.display()))
             })?;
-            b.set_private_key_file(key, SslFiletype::PEM)
-                .map_err(|e| Error::argument("client_key_path", format!("{}: {e}", key.display())))?;
+            b.set_private_key_file(key, SslFiletype::PEM).map_err(|e| {
+                Error::argument("client_key_path", format!("{}: {e}", key.display()))
+            })?;
             "client_key_path"
         }
         ClientIdentity::Pkcs12 { path, password } => {
             let parsed = open_pkcs12(path, |der| {
-                let text = |e: ErrorStack| Pkcs12Problem::from_library_text(&e.to_string(), "openssl");
+                let text =
+                    |e: ErrorStack| Pkcs12Problem::from_library_text(&e.to_string(), "openssl");
                 Pkcs12::from_der(der)
                     .map_err(|e| Pkcs12Problem::NotPkcs12(e.to_string()))?
                     .parse2(&password.0)
@@ -190,7 +192,8 @@ fn use_identity(b: &mut SslConnectorBuilder, identity: &ClientIdentity) -> Resul
             let (Some(cert), Some(key)) = (parsed.cert, parsed.pkey) else {
                 return Err(pkcs12_error(path, Pkcs12Problem::NoIdentity));
             };
-            let unusable = |e: ErrorStack| pkcs12_error(path, Pkcs12Problem::Unusable(e.to_string()));
+            let unusable =
+                |e: ErrorStack| pkcs12_error(path, Pkcs12Problem::Unusable(e.to_string()));
             b.set_certificate(&cert).map_err(unusable)?;
             b.set_private_key(&key).map_err(unusable)?;
             for ca in parsed.ca.into_iter().flatten() {

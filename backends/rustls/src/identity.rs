@@ -60,9 +60,7 @@ impl Identity {
 fn from_pkcs12(der: &[u8], password: &str) -> std::result::Result<Identity, Pkcs12Problem> {
     let store =
         KeyStore::from_pkcs12(der, password, Pkcs12ImportPolicy::Strict).map_err(problem)?;
-    let (_, chain) = store
-        .private_key_chain()
-        .ok_or(Pkcs12Problem::NoIdentity)?;
+    let (_, chain) = store.private_key_chain().ok_or(Pkcs12Problem::NoIdentity)?;
     Ok(Identity {
         certs: chain
             .certs()

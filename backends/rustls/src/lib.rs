@@ -127,7 +127,11 @@ fn client_config(params: &TlsParams) -> Result<ClientConfig> {
     let mut config = match &params.client_identity {
         None => builder.with_no_client_auth(),
         Some(identity) => {
-            let Identity { certs, key, setting } = Identity::load(identity)?;
+            let Identity {
+                certs,
+                key,
+                setting,
+            } = Identity::load(identity)?;
             builder
                 .with_client_auth_cert(certs, key)
                 .map_err(|e| Error::argument(setting, e))?
