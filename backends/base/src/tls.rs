@@ -395,4 +395,41 @@ mod tests {
             .message()
             .contains("client_key_path"));
     }
+
+    #[test]
+    fn a_pfx_comes_alone_and_its_password_with_it() {
+        let pfx = TlsSettings {
+            client_pfx_path: Some("c.pfx".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            ClientIdentity::of(&pfx).unwrap(),
+            Some(ClientIdentity::Pkcs12 {
+                path: "c.pfx".into(),
+                password: Secret::default(),
+            })
+        );
+        let with_pem = TlsSettings {
+            client_cert_path: Some("c.pem".into()),
+            client_key_path: Some("c.key".into()),
+            ..pfx.clone()
+        };
+        let err = ClientIdentity::of(&with_pem).unwrap_err();
+        assert!(err.message().starts_with("client_pfx_path: "), "{err}");
+        let password = Some(Secret("pw".into()));
+        for settings in [
+            TlsSettings {
+                client_pfx_password: password.clone(),
+                ..Default::default()
+            },
+            TlsSettings {
+                client_pfx_path: None,
+                client_pfx_password: password.clone(),
+                ..with_pem
+            },
+        ] {
+            let err = ClientIdentity::of(&settings).unwrap_err();
+            assert!(err.message().starts_with("client_pfx_password: "), "{err}");
+        }
+    }
 }

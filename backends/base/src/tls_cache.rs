@@ -177,4 +177,28 @@ mod tests {
         }
         assert_eq!(cache.lock().len(), CAPACITY);
     }
+
+    #[test]
+    fn another_pkcs12_password_is_another_configuration() {
+        let cache = ConfigCache::<&str>::new();
+        let with = |password: &str| TlsParams {
+            client_identity: Some(ClientIdentity::Pkcs12 {
+                path: "/nonexistent/c.pfx".into(),
+                password: Secret(password.into()),
+            }),
+            ..params(None)
+        };
+        assert_eq!(
+            cache.get_or_build(&with("right"), || Ok("right")),
+            Ok("right")
+        );
+        assert_eq!(
+            cache.get_or_build(&with("wrong"), || Ok("wrong")),
+            Ok("wrong")
+        );
+        assert_eq!(
+            cache.get_or_build(&with("right"), || Ok("again")),
+            Ok("right")
+        );
+    }
 }
