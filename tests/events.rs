@@ -332,12 +332,7 @@ fn tls_through_a_proxy_tells_both_handshakes() {
 
 #[test]
 fn a_pfx_password_never_shows_in_events() {
-    let ca = pki().ca.to_string_lossy().into_owned();
-    let peer = s_server(
-        &pki().server.cert,
-        &pki().server.key,
-        &["-Verify", "1", "-verify_return_error", "-CAfile", &ca],
-    );
+    let peer = s_server_verifying_clients();
     let dir = tempfile::tempdir().unwrap();
     let pfx = pkcs12_export(dir.path(), "client", &pki().client, None, PASSWORD, &[]);
     for b in Backend::compiled() {

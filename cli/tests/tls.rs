@@ -202,11 +202,7 @@ fn client_certificate_for_mutual_tls() {
 #[test]
 fn client_certificate_from_a_pfx_file() {
     let ca = path(&pki().ca);
-    let server = s_server(
-        &pki().server.cert,
-        &pki().server.key,
-        &["-Verify", "1", "-verify_return_error", "-CAfile", ca],
-    );
+    let server = s_server_verifying_clients();
     let dir = tempfile::tempdir().unwrap();
     let secret = "Cli-Pfx-Pa55";
     let pfx = pkcs12_export(dir.path(), "client", &pki().client, None, secret, &[]);

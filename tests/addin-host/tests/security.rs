@@ -91,11 +91,7 @@ fn proxy_passwords_are_not_shown() {
 #[test]
 fn a_pfx_client_certificate_connects_and_its_password_never_shows() {
     let ca = pki().ca.to_string_lossy().into_owned();
-    let server = s_server(
-        &pki().server.cert,
-        &pki().server.key,
-        &["-Verify", "1", "-verify_return_error", "-CAfile", &ca],
-    );
+    let server = s_server_verifying_clients();
     let dir = tempfile::tempdir().unwrap();
     let pfx = pkcs12_export(dir.path(), "client", &pki().client, None, PASSWORD, &[]);
     let tls = |password: &str| {
