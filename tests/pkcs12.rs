@@ -18,6 +18,8 @@ use tcplink::tls::TlsParams;
 use tcplink::{Backend, Connection, ErrorKind, ReadEnd, ReadLimits, TlsSettings};
 
 const PASSWORD: &str = "Pfx-Pa55-never-shown";
+/// A password as 1C users may write it: PKCS#12 encodes it as UTF-16 (PBES1, MAC) or UTF-8 (PBES2).
+const CYRILLIC: &str = "Пароль-1С";
 
 /// The PKCS#12 files, made once per test binary.
 struct Files {
@@ -34,6 +36,8 @@ struct Files {
     triple_des: PathBuf,
     /// The default form with the empty password.
     no_password: PathBuf,
+    /// The default form and the Windows 3DES form with a Cyrillic password.
+    cyrillic: [PathBuf; 2],
     /// A PEM certificate, not PKCS#12.
     pem: PathBuf,
 }
@@ -67,6 +71,10 @@ fn files() -> &'static Files {
             legacy: export("legacy", chain, PASSWORD, &["-legacy"]),
             triple_des: export("3des", chain, PASSWORD, &windows_3des),
             no_password: export("no-password", chain, "", &[]),
+            cyrillic: [
+                export("cyrillic-aes", chain, CYRILLIC, &[]),
+                export("cyrillic-3des", chain, CYRILLIC, &windows_3des),
+            ],
             pem: client.cert,
             _dir: dir,
         }
@@ -131,6 +139,12 @@ fn each_backend_presents_the_pfx_with_its_chain() {
             ("Windows TripleDES-SHA1", &f.triple_des, Some(PASSWORD)),
             ("empty password, none given", &f.no_password, None),
             ("empty password, given", &f.no_password, Some("")),
+            ("Cyrillic password, AES-256", &f.cyrillic[0], Some(CYRILLIC)),
+            (
+                "Cyrillic password, TripleDES-SHA1",
+                &f.cyrillic[1],
+                Some(CYRILLIC),
+            ),
         ] {
             let settings = with_pfx(b, pfx, password);
             assert_eq!(served(&peer, settings), Ok(true), "{b}, {name}");

@@ -29,11 +29,13 @@ pub enum Pkcs12Problem {
     Unusable(String),
 }
 
-/// What OpenSSL (`openssl`, and `native-tls` on Linux) and SChannel (`native-tls` on Windows)
-/// say about a wrong password.
-const WRONG_PASSWORD_TEXTS: [&str; 3] = [
+/// What OpenSSL (`openssl`, and `native-tls` on Linux), SChannel (`native-tls` on Windows) and
+/// Security.framework (`native-tls` on macOS) say about a wrong password.
+const WRONG_PASSWORD_TEXTS: [&str; 5] = [
     "mac verify failure",
+    "mac verification failed",
     "password is not correct",
+    "wrong password",
     "pkcs12_pbe_crypt",
 ];
 
