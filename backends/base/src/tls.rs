@@ -174,7 +174,7 @@ pub enum ClientIdentity {
 
 impl ClientIdentity {
     /// The identity `settings` name, checked: a PEM certificate comes with its key, a PKCS#12
-    /// file comes alone (not with PEM files), a PKCS#12 password comes with its file.
+    /// file comes alone (not with PEM files), a non-empty PKCS#12 password comes with its file.
     pub fn of(settings: &TlsSettings) -> Result<Option<ClientIdentity>> {
         let pem = match (&settings.client_cert_path, &settings.client_key_path) {
             (Some(cert), Some(key)) => Some(ClientIdentity::Pem {
@@ -195,6 +195,10 @@ impl ClientIdentity {
                 ))
             }
         };
+        let has_password = settings
+            .client_pfx_password
+            .as_ref()
+            .is_some_and(|p| !p.0.is_empty());
         match (&settings.client_pfx_path, pem) {
             (Some(_), Some(_)) => Err(Error::argument(
                 "client_pfx_path",
@@ -205,7 +209,8 @@ impl ClientIdentity {
                 path: PathBuf::from(path),
                 password: settings.client_pfx_password.clone().unwrap_or_default(),
             })),
-            (None, pem) if settings.client_pfx_password.is_some() => Err(Error::argument(
+            // An empty password without a file is what an unfilled form sends: no PKCS#12 file.
+            (None, pem) if has_password => Err(Error::argument(
                 "client_pfx_password",
                 match pem {
                     Some(_) => "is the password of client_pfx_path; PEM keys with a password are not supported",
@@ -416,6 +421,12 @@ mod tests {
         };
         let err = ClientIdentity::of(&with_pem).unwrap_err();
         assert!(err.message().starts_with("client_pfx_path: "), "{err}");
+        let unfilled = TlsSettings {
+            client_pfx_path: None,
+            client_pfx_password: Some(Secret::default()),
+            ..Default::default()
+        };
+        assert_eq!(ClientIdentity::of(&unfilled).unwrap(), None);
         let password = Some(Secret("pw".into()));
         for settings in [
             TlsSettings {
