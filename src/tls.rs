@@ -4,7 +4,8 @@
 
 pub use tcplink_transport::tls::{
     certificate_error, certificate_reason, fingerprint_hex, handshake_error, handshake_io_error,
-    read_setting_file, utc_text, Backend, CertProblem, TlsInfo, TlsParams, TlsVersion,
+    read_setting_file, utc_text, Backend, CertProblem, ClientIdentity, TlsInfo, TlsParams,
+    TlsVersion,
 };
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 pub use tcplink_transport::tls::{sha256_fingerprint, subject_of_der};

@@ -329,3 +329,35 @@ fn tls_through_a_proxy_tells_both_handshakes() {
     assert!(lines[5].starts_with(&format!("TLS: {b}")), "{lines:#?}");
     assert_no_password(&rec, PASSWORD);
 }
+
+#[test]
+fn a_pfx_password_never_shows_in_events() {
+    let peer = s_server_verifying_clients();
+    let dir = tempfile::tempdir().unwrap();
+    let pfx = pkcs12_export(dir.path(), "client", &pki().client, None, PASSWORD, &[]);
+    for b in Backend::compiled() {
+        for password in [PASSWORD, "wrong-pass"] {
+            let settings = tcplink::TlsSettings {
+                client_pfx_path: Some(pfx.to_string_lossy().into_owned()),
+                client_pfx_password: Some(tcplink::Secret(password.into())),
+                ..tls_with_ca(b)
+            };
+            let rec = Arc::new(Recorder::default());
+            let ep = endpoint(&peer.addr(), Some(settings), None);
+            let result = Connection::open(&ep, &recording(&rec)).and_then(|mut conn| {
+                conn.send(b"pfx\n", None)?;
+                conn.read(&limits(0, b"\n", 5000)).map(|out| out.data)
+            });
+            let lines = rec.lines();
+            match password {
+                PASSWORD => assert_eq!(result.unwrap(), b"xfp\n", "{b}"),
+                _ => assert_eq!(
+                    lines.last().unwrap(),
+                    &format!("error (argument): {}", result.unwrap_err().message()),
+                    "{b}"
+                ),
+            }
+            assert_no_password(&rec, password);
+        }
+    }
+}

@@ -122,7 +122,8 @@ pub struct ConnectArgs {
 pub struct EndpointArgs {
     /// TLS settings: JSON text or the path of a .json file with the seed's fields use_tls,
     /// accept_invalid_certs, ca_cert_path and the optional client_cert_path, client_key_path,
-    /// server_name, alpn, min_version, backend. The TLS flags below override its fields.
+    /// client_pfx_path, client_pfx_password, server_name, alpn, min_version, backend. The TLS
+    /// flags below override its fields.
     #[arg(long, value_name = "JSON|FILE", help_heading = "TLS")]
     pub tls: Option<String>,
 
@@ -145,6 +146,21 @@ pub struct EndpointArgs {
     /// The PEM private key of --cert.
     #[arg(long, value_name = "FILE", help_heading = "TLS", requires = "cert")]
     pub key: Option<PathBuf>,
+
+    /// A PKCS#12 file (.pfx/.p12, as Windows exports it) with the client certificate, its chain
+    /// and its key, for mutual TLS; instead of --cert and --key.
+    #[arg(
+        long,
+        value_name = "FILE",
+        help_heading = "TLS",
+        conflicts_with = "cert"
+    )]
+    pub pfx: Option<PathBuf>,
+
+    /// Where the password of --pfx comes from: env:VARIABLE, file:PATH (its first line) or
+    /// pass:PASSWORD (seen by other users in the process list). None: the empty password.
+    #[arg(long, value_name = "SOURCE", help_heading = "TLS", requires = "pfx")]
+    pub pfx_pass: Option<String>,
 
     /// The server name to send (SNI) and to check the certificate against, instead of the host.
     #[arg(long, value_name = "NAME", help_heading = "TLS")]

@@ -9,6 +9,7 @@ mod exit;
 mod input;
 mod opi_json;
 mod output;
+mod password;
 mod progress;
 mod proxy_url;
 mod render;

@@ -200,6 +200,46 @@ fn client_certificate_for_mutual_tls() {
 }
 
 #[test]
+fn client_certificate_from_a_pfx_file() {
+    let ca = path(&pki().ca);
+    let server = s_server_verifying_clients();
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "Cli-Pfx-Pa55";
+    let pfx = pkcs12_export(dir.path(), "client", &pki().client, None, secret, &[]);
+    let right = dir.path().join("right.txt");
+    std::fs::write(&right, format!("{secret}\n")).unwrap();
+    let wrong = dir.path().join("wrong.txt");
+    std::fs::write(&wrong, "wrong-Pa55\n").unwrap();
+    let from = |file: &std::path::Path| format!("file:{}", path(file));
+    for b in backends() {
+        let args = [
+            "--ca",
+            ca,
+            "--backend",
+            b,
+            "--pfx",
+            path(&pfx),
+            "--pfx-pass",
+        ];
+        let mut with_right = args.to_vec();
+        let source = from(&right);
+        with_right.push(&source);
+        let answer = request(&server.addr(), "pfx\n", &with_right).expect(code::OK);
+        assert_eq!(answer.out(), "xfp\n", "{b}");
+        let mut with_wrong = args.to_vec();
+        let source = from(&wrong);
+        with_wrong.push(&source);
+        let refused = request(&server.addr(), "pfx\n", &with_wrong).expect(code::ARGUMENT);
+        refused.stderr_has(&["client_pfx_password", "password is wrong", path(&pfx)]);
+        assert!(
+            !refused.stderr.contains("wrong-Pa55"),
+            "{b}: {}",
+            refused.stderr
+        );
+    }
+}
+
+#[test]
 fn tls_through_a_socks5_proxy() {
     let server = s_server(&pki().server.cert, &pki().server.key, &[]);
     let socks = microsocks(Some(("u", "p")));

@@ -2,6 +2,11 @@
 //! servers, and certificates generated at test time.
 #![allow(dead_code)]
 
+mod openssl_cli;
+// Only the tests that make certificates with the openssl command line use these.
+#[allow(unused_imports)]
+pub use openssl_cli::*;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -169,6 +174,17 @@ pub fn s_server(cert: &Path, key: &Path, extra: &[&str]) -> Peer {
         args.extend(strings(extra));
         args
     })
+}
+
+/// `openssl s_server -rev` with the test CA's server certificate that requires a client
+/// certificate issued by the test CA (`pki().client`) and refuses any it cannot verify.
+pub fn s_server_verifying_clients() -> Peer {
+    let ca = pki().ca.to_string_lossy().into_owned();
+    s_server(
+        &pki().server.cert,
+        &pki().server.key,
+        &["-Verify", "1", "-verify_return_error", "-CAfile", &ca],
+    )
 }
 
 /// An in-process server that runs `handler` on each accepted connection, on its own thread.

@@ -19,8 +19,9 @@
 //! - Every failure is an [`Error`] with a stable [`ErrorKind`].
 //! - [`tls`] holds what the backends share: the [`Backend`] names, the settings resolved for one
 //!   connection ([`TlsParams`], from the user's [`TlsSettings`] and the target [`HostPort`]),
-//!   what a handshake reports ([`TlsInfo`]), and [`tls_cache`], the cache of built client
-//!   configurations.
+//!   what a handshake reports ([`TlsInfo`]), [`tls_cache`], the cache of built client
+//!   configurations, and [`pkcs12`], the shared words for a client certificate file that cannot
+//!   be used.
 //!
 //! The features `rustls`, `openssl` and `native-tls` only say which backends the build
 //! dispatches to ([`Backend::is_compiled`]); `tcplink`'s features of the same names set them.
@@ -33,6 +34,7 @@
 mod address;
 mod deadline;
 mod error;
+pub mod pkcs12;
 mod plain;
 mod refusal;
 pub mod settings;

@@ -1,7 +1,9 @@
-//! The TLS settings users pass as JSON (the seed's format, extended), and the two helpers every
-//! settings parser shares: `tcplink`'s proxy settings are read the same way.
+//! The TLS settings users pass as JSON (the seed's format, extended), and what every settings
+//! parser shares: the two helpers `tcplink`'s proxy settings are read with, and [`Secret`], the
+//! password that never shows (a proxy's, a PKCS#12 file's).
 
 use std::borrow::Cow;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +41,19 @@ pub struct TlsSettings {
         deserialize_with = "non_empty"
     )]
     pub client_key_path: Option<String>,
+    /// A PKCS#12 file (`.pfx`, `.p12`: what Windows exports from its certificate store) with the
+    /// client certificate, its chain and its private key, for mutual TLS; instead of
+    /// `client_cert_path` and `client_key_path`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "non_empty"
+    )]
+    pub client_pfx_path: Option<String>,
+    /// The password of `client_pfx_path` (none: the empty password). Never shown in `Debug`
+    /// output or messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_pfx_password: Option<Secret>,
     /// The name to send as SNI and to verify the certificate against, instead of the host.
     #[serde(
         default,
@@ -92,6 +107,49 @@ pub fn settings_json<'a>(text: &'a str, param: &str, what: &str) -> Result<Cow<'
             "invalid {what} settings JSON: expected an object {{...}} or a path to a .json file"
         ),
     ))
+}
+
+/// A secret string (a password) that never shows in `Debug` output or error messages. A
+/// malformed one in settings JSON (a number, an array) is refused without its value: serde's own
+/// message would quote it.
+#[derive(Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        /// Takes a string; anything else is refused by its type alone.
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = Secret;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a password as a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Secret, E> {
+                Ok(Secret(v.to_string()))
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> std::result::Result<Secret, E> {
+                Err(E::custom("a password must be a string, not a boolean"))
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> std::result::Result<Secret, E> {
+                Err(E::custom("a password must be a string, not a number"))
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> std::result::Result<Secret, E> {
+                Err(E::custom("a password must be a string, not a number"))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> std::result::Result<Secret, E> {
+                Err(E::custom("a password must be a string, not a number"))
+            }
+        }
+        // deserialize_any: serde_json would quote a number itself before a visitor saw it.
+        d.deserialize_any(Text)
+    }
 }
 
 fn yes() -> bool {

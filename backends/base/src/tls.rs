@@ -11,7 +11,7 @@ use cfg_if::cfg_if;
 
 use crate::address::HostPort;
 use crate::error::{Error, ErrorKind, Result};
-use crate::settings::TlsSettings;
+use crate::settings::{Secret, TlsSettings};
 
 #[cfg(feature = "x509")]
 pub use crate::refusal::CertFacts;
@@ -153,6 +153,75 @@ impl TlsInfo {
     }
 }
 
+/// Where the client's certificate, its chain and its private key come from, for mutual TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientIdentity {
+    /// `client_cert_path` (the certificate chain) and `client_key_path` (the key), both PEM.
+    Pem {
+        /// The certificate chain file.
+        cert: PathBuf,
+        /// The private key file.
+        key: PathBuf,
+    },
+    /// `client_pfx_path`, a PKCS#12 file, and its password (`client_pfx_password`).
+    Pkcs12 {
+        /// The `.pfx`/`.p12` file.
+        path: PathBuf,
+        /// Its password; `Debug` shows `***`.
+        password: Secret,
+    },
+}
+
+impl ClientIdentity {
+    /// The identity `settings` name, checked: a PEM certificate comes with its key, a PKCS#12
+    /// file comes alone (not with PEM files), a non-empty PKCS#12 password comes with its file.
+    pub fn of(settings: &TlsSettings) -> Result<Option<ClientIdentity>> {
+        let pem = match (&settings.client_cert_path, &settings.client_key_path) {
+            (Some(cert), Some(key)) => Some(ClientIdentity::Pem {
+                cert: PathBuf::from(cert),
+                key: PathBuf::from(key),
+            }),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(Error::argument(
+                    "client_key_path",
+                    "a client certificate needs its key",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(Error::argument(
+                    "client_cert_path",
+                    "a client key needs its certificate",
+                ))
+            }
+        };
+        let has_password = settings
+            .client_pfx_password
+            .as_ref()
+            .is_some_and(|p| !p.0.is_empty());
+        match (&settings.client_pfx_path, pem) {
+            (Some(_), Some(_)) => Err(Error::argument(
+                "client_pfx_path",
+                "give either client_pfx_path (a PKCS#12 file with the certificate and its key) \
+                 or client_cert_path and client_key_path (PEM files), not both",
+            )),
+            (Some(path), None) => Ok(Some(ClientIdentity::Pkcs12 {
+                path: PathBuf::from(path),
+                password: settings.client_pfx_password.clone().unwrap_or_default(),
+            })),
+            // An empty password without a file is what an unfilled form sends: no PKCS#12 file.
+            (None, pem) if has_password => Err(Error::argument(
+                "client_pfx_password",
+                match pem {
+                    Some(_) => "is the password of client_pfx_path; PEM keys with a password are not supported",
+                    None => "is given without client_pfx_path, the PKCS#12 file it opens",
+                },
+            )),
+            (None, pem) => Ok(pem),
+        }
+    }
+}
+
 /// TLS settings resolved and checked for one connection.
 #[derive(Debug, Clone)]
 pub struct TlsParams {
@@ -164,8 +233,8 @@ pub struct TlsParams {
     pub verify: bool,
     /// Extra trusted CA certificates (PEM).
     pub ca_file: Option<PathBuf>,
-    /// Client certificate chain and private key (PEM), for mutual TLS.
-    pub client_identity: Option<(PathBuf, PathBuf)>,
+    /// The client's certificate and key, for mutual TLS.
+    pub client_identity: Option<ClientIdentity>,
     /// ALPN protocols to offer.
     pub alpn: Vec<String>,
     /// The lowest version accepted.
@@ -173,8 +242,8 @@ pub struct TlsParams {
 }
 
 impl TlsParams {
-    /// Checks `settings` for a connection to `target`: the backend, the minimum version, and that
-    /// a client certificate comes with its key. File contents are checked by the backend.
+    /// Checks `settings` for a connection to `target`: the backend, the minimum version, and the
+    /// client identity ([`ClientIdentity::of`]). File contents are checked by the backend.
     pub fn new(settings: &TlsSettings, target: &HostPort) -> Result<TlsParams> {
         let backend = match &settings.backend {
             Some(name) => Backend::from_name(name)?,
@@ -192,22 +261,7 @@ impl TlsParams {
                 ))
             }
         };
-        let client_identity = match (&settings.client_cert_path, &settings.client_key_path) {
-            (Some(cert), Some(key)) => Some((PathBuf::from(cert), PathBuf::from(key))),
-            (None, None) => None,
-            (Some(_), None) => {
-                return Err(Error::argument(
-                    "client_key_path",
-                    "a client certificate needs its key",
-                ))
-            }
-            (None, Some(_)) => {
-                return Err(Error::argument(
-                    "client_cert_path",
-                    "a client key needs its certificate",
-                ))
-            }
-        };
+        let client_identity = ClientIdentity::of(settings)?;
         if let Some(bad) = settings.alpn.iter().find(|p| p.is_empty() || p.len() > 255) {
             return Err(Error::argument(
                 "alpn",
@@ -345,5 +399,48 @@ mod tests {
             .unwrap_err()
             .message()
             .contains("client_key_path"));
+    }
+
+    #[test]
+    fn a_pfx_comes_alone_and_its_password_with_it() {
+        let pfx = TlsSettings {
+            client_pfx_path: Some("c.pfx".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            ClientIdentity::of(&pfx).unwrap(),
+            Some(ClientIdentity::Pkcs12 {
+                path: "c.pfx".into(),
+                password: Secret::default(),
+            })
+        );
+        let with_pem = TlsSettings {
+            client_cert_path: Some("c.pem".into()),
+            client_key_path: Some("c.key".into()),
+            ..pfx.clone()
+        };
+        let err = ClientIdentity::of(&with_pem).unwrap_err();
+        assert!(err.message().starts_with("client_pfx_path: "), "{err}");
+        let unfilled = TlsSettings {
+            client_pfx_path: None,
+            client_pfx_password: Some(Secret::default()),
+            ..Default::default()
+        };
+        assert_eq!(ClientIdentity::of(&unfilled).unwrap(), None);
+        let password = Some(Secret("pw".into()));
+        for settings in [
+            TlsSettings {
+                client_pfx_password: password.clone(),
+                ..Default::default()
+            },
+            TlsSettings {
+                client_pfx_path: None,
+                client_pfx_password: password.clone(),
+                ..with_pem
+            },
+        ] {
+            let err = ClientIdentity::of(&settings).unwrap_err();
+            assert!(err.message().starts_with("client_pfx_password: "), "{err}");
+        }
     }
 }

@@ -12,9 +12,10 @@ use std::net::Shutdown;
 
 use native_tls::{Certificate, HandshakeError, Identity, Protocol, TlsConnector, TlsStream};
 
+use tcplink_transport::pkcs12::{open_pkcs12, Pkcs12Problem};
 use tcplink_transport::tls::{
     certificate_error, certificate_reason, handshake_error, handshake_io_error, read_setting_file,
-    sha256_fingerprint, subject_of_der, TlsInfo, TlsParams, TlsVersion,
+    sha256_fingerprint, subject_of_der, ClientIdentity, TlsInfo, TlsParams, TlsVersion,
 };
 use tcplink_transport::tls_cache::ConfigCache;
 use tcplink_transport::{Error, Result, TimedSocket, Transport};
@@ -78,21 +79,35 @@ fn connector(params: &TlsParams) -> Result<TlsConnector> {
             b.add_root_certificate(cert);
         }
     }
-    if let Some((cert_path, key_path)) = &params.client_identity {
-        let cert = read_setting_file(cert_path, "client_cert_path")?;
-        let key = read_setting_file(key_path, "client_key_path")?;
-        let identity = Identity::from_pkcs8(&cert, &key).map_err(|e| {
-            Error::argument(
-                "client_key_path",
-                format!("{} (a PKCS#8 PEM key is needed): {e}", key_path.display()),
-            )
-        })?;
-        b.identity(identity);
+    if let Some(identity) = &params.client_identity {
+        b.identity(identity_of(identity)?);
     }
     let alpn: Vec<&str> = params.alpn.iter().map(String::as_str).collect();
     b.request_alpns(&alpn);
     b.build()
         .map_err(|e| Error::argument("Tls", format!("TLS set-up failed: {e}")))
+}
+
+/// The platform identity for `identity`: PEM files (a PKCS#8 key), or a PKCS#12 file the
+/// platform opens itself (on Linux OpenSSL, whose legacy RC2 cipher needs the legacy provider the
+/// vendored build lacks; on Windows SChannel's import, which reads what Windows exports).
+fn identity_of(identity: &ClientIdentity) -> Result<Identity> {
+    match identity {
+        ClientIdentity::Pem { cert, key } => {
+            let cert = read_setting_file(cert, "client_cert_path")?;
+            let key_pem = read_setting_file(key, "client_key_path")?;
+            Identity::from_pkcs8(&cert, &key_pem).map_err(|e| {
+                Error::argument(
+                    "client_key_path",
+                    format!("{} (a PKCS#8 PEM key is needed): {e}", key.display()),
+                )
+            })
+        }
+        ClientIdentity::Pkcs12 { path, password } => open_pkcs12(path, |der| {
+            Identity::from_pkcs12(der, &password.0)
+                .map_err(|e| Pkcs12Problem::from_library_text(&e.to_string(), "native-tls"))
+        }),
+    }
 }
 
 impl Read for NativeTlsTransport {

@@ -7,6 +7,8 @@
 //! TLS through rustls 0.23 with the ring crypto provider (it builds with only a C compiler for
 //! every target we ship, where aws-lc-rs would also need cmake and nasm for Windows and i686).
 //!
+//! Client certificates: PEM files, or a PKCS#12 file opened by p12-keystore (see `identity.rs`).
+//!
 //! Trust roots: the operating system's store (rustls-native-certs), or the bundled Mozilla roots
 //! (webpki-roots) where the system has none; `ca_cert_path` adds certificates to either. A
 //! certificate in `ca_cert_path` is also accepted as the server's own when it is a CA or v1
@@ -19,14 +21,16 @@ use std::sync::{Arc, OnceLock};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{self, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{
     ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
     StreamOwned,
 };
 
+mod identity;
 mod verify;
 
+use identity::Identity;
 use verify::{Refusal, Verifier};
 
 use tcplink_transport::tls::{
@@ -122,26 +126,15 @@ fn client_config(params: &TlsParams) -> Result<ClientConfig> {
     };
     let mut config = match &params.client_identity {
         None => builder.with_no_client_auth(),
-        Some((cert_path, key_path)) => {
-            let cert_pem = read_setting_file(cert_path, "client_cert_path")?;
-            let certs = CertificateDer::pem_slice_iter(&cert_pem)
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(|e| {
-                    Error::argument("client_cert_path", format!("{}: {e}", cert_path.display()))
-                })?;
-            if certs.is_empty() {
-                return Err(Error::argument(
-                    "client_cert_path",
-                    format!("{} holds no PEM certificate", cert_path.display()),
-                ));
-            }
-            let key_pem = read_setting_file(key_path, "client_key_path")?;
-            let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {
-                Error::argument("client_key_path", format!("{}: {e}", key_path.display()))
-            })?;
+        Some(identity) => {
+            let Identity {
+                certs,
+                key,
+                setting,
+            } = Identity::load(identity)?;
             builder
                 .with_client_auth_cert(certs, key)
-                .map_err(|e| Error::argument("client_key_path", e))?
+                .map_err(|e| Error::argument(setting, e))?
         }
     };
     config.alpn_protocols = params.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();

@@ -402,6 +402,8 @@ fn malformed_tls() -> Vec<String> {
         r#"{"use_tls": true, "alpn": "h2"}"#,
         r#"{"use_tls": true, "unknown_field": 1}"#,
         r#"{"use_tls": true, "use_tls": true}"#,
+        r#"{"use_tls": true, "client_pfx_path": "c.pfx", "client_pfx_password": 1234}"#,
+        r#"{"use_tls": true, "client_pfx_path": "c.pfx", "client_pfx_password": ["pw"]}"#,
         &deep,
     ]
     .map(String::from)
@@ -439,6 +441,14 @@ fn malformed_settings_json_is_an_argument_error_naming_the_parameter(host: &Host
     for (tls, field) in [
         (r#"{"use_tls": true, "min_version": "1.0"}"#, "min_version"),
         (r#"{"use_tls": true, "backend": "gnutls"}"#, "backend"),
+        (
+            r#"{"use_tls": true, "client_pfx_password": "pw"}"#,
+            "client_pfx_password",
+        ),
+        (
+            r#"{"client_pfx_path": "c.pfx", "client_cert_path": "c.pem", "client_key_path": "c.key"}"#,
+            "client_pfx_path",
+        ),
     ] {
         assert_argument(&obj, "Connect", &[addr.clone(), s(tls)], field);
     }
@@ -468,6 +478,9 @@ fn missing_or_unusable_certificate_files_are_argument_errors(host: &Host) {
         ("ca_cert_path", text(&empty)),
         ("ca_cert_path", text(&not_pem)),
         ("client_cert_path", missing.clone()),
+        ("client_pfx_path", "/nonexistent/client.pfx".to_string()),
+        ("client_pfx_path", text(dir)),
+        ("client_pfx_path", text(&not_pem)),
     ] {
         let mut tls = serde_json::json!({"use_tls": true, field: path});
         if field == "client_cert_path" {

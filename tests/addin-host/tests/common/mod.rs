@@ -9,7 +9,8 @@ mod fixtures;
 // Each test binary uses a different part of the fixtures.
 #[allow(unused_imports)]
 pub use fixtures::{
-    drain as read_to_end, fault_server, free_port, microsocks, pki, s_server, socat_echo, Peer,
+    drain as read_to_end, fault_server, free_port, microsocks, pkcs12_export, pki, s_server,
+    s_server_verifying_clients, socat_echo, Peer,
 };
 
 use std::io::Write;
