@@ -20,6 +20,7 @@ use openssl::error::ErrorStack;
 use openssl::ex_data::Index;
 use openssl::hash::MessageDigest;
 use openssl::pkcs12::Pkcs12;
+use openssl::pkey::PKey;
 use openssl::ssl::{
     HandshakeError, Ssl, SslConnector, SslConnectorBuilder, SslFiletype, SslMethod, SslOptions,
     SslSession, SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
@@ -171,11 +172,23 @@ fn use_identity(b: &mut SslConnectorBuilder, identity: &ClientIdentity) -> Resul
     let setting = match identity {
         ClientIdentity::Pem { cert, key } => {
             read_setting_file(cert, "client_cert_path")?;
-            read_setting_file(key, "client_key_path")?;
             b.set_certificate_chain_file(cert).map_err(|e| {
                 Error::argument("client_cert_path", format!("{}: {e}", cert.display()))
             })?;
-            b.set_private_key_file(key, SslFiletype::PEM).map_err(|e| {
+            // Read with a passphrase callback that supplies none: OpenSSL's own default would ask
+            // on the process's terminal, which inside 1C waits forever.
+            let pem = read_setting_file(key, "client_key_path")?;
+            let pkey = PKey::private_key_from_pem_callback(&pem, |_| Ok(0)).map_err(|e| {
+                Error::argument(
+                    "client_key_path",
+                    format!(
+                        "{}: not an unencrypted PEM private key (an encrypted key needs its \
+                         passphrase removed, e.g. openssl pkey -in KEY -out PLAIN): {e}",
+                        key.display()
+                    ),
+                )
+            })?;
+            b.set_private_key(&pkey).map_err(|e| {
                 Error::argument("client_key_path", format!("{}: {e}", key.display()))
             })?;
             "client_key_path"
