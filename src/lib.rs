@@ -49,6 +49,8 @@
 #![warn(missing_docs)]
 
 pub mod backends;
+mod batch;
+pub mod batch_json;
 mod connect;
 mod connection;
 pub mod events;
@@ -58,6 +60,7 @@ mod resolve;
 mod settings;
 pub mod tls;
 
+pub use batch::{process_requests, thread_count, MAX_THREADS};
 pub use connect::{ConnectOptions, Endpoint};
 pub use connection::{process_request, Connection, Request};
 pub use events::{Event, EventSink};
