@@ -6,7 +6,6 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::TcpStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -22,18 +21,6 @@ fn request(address: &str, data: &[u8]) -> Request {
     request
 }
 
-/// Reads one line from `stream`, waits `delay`, and answers `<tag>:<line>`.
-fn answer_after(stream: TcpStream, delay: Duration, tag: &str) {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_ok() {
-        thread::sleep(delay);
-        let _ = reader
-            .get_mut()
-            .write_all(format!("{tag}:{line}").as_bytes());
-    }
-}
-
 #[test]
 fn a_hundred_slow_servers_answer_concurrently_and_in_order() {
     const DELAY_MS: u64 = 200;
@@ -41,8 +28,7 @@ fn a_hundred_slow_servers_answer_concurrently_and_in_order() {
     let requests: Vec<Request> = (0..100u64)
         .map(|i| {
             let delay = Duration::from_millis(DELAY_MS + (100 - i) * 2);
-            let tag = format!("server {i}");
-            let port = fault_server(move |stream| answer_after(stream, delay, &tag));
+            let port = slow_line_server(delay, format!("server {i}"));
             request(
                 &format!("127.0.0.1:{port}"),
                 format!("ping {i}\n").as_bytes(),

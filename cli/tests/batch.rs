@@ -5,28 +5,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpStream;
-use std::thread;
 use std::time::Duration;
 
 use common::*;
 use serde_json::{json, Value};
-
-/// A server that reads a line, waits `delay` and answers `<tag>:<line>`; its address.
-fn slow_server(delay: Duration, tag: String) -> String {
-    let port = fault_server(move |stream: TcpStream| {
-        let mut reader = BufReader::new(stream);
-        let mut line = String::new();
-        if reader.read_line(&mut line).is_ok() {
-            thread::sleep(delay);
-            let _ = reader
-                .get_mut()
-                .write_all(format!("{tag}:{line}").as_bytes());
-        }
-    });
-    format!("127.0.0.1:{port}")
-}
 
 /// Stdout as one JSON value per line.
 fn results(run: &Run) -> Vec<Value> {
@@ -40,7 +22,7 @@ fn results(run: &Run) -> Vec<Value> {
 fn several_addresses_get_the_same_data_at_once_and_print_in_order() {
     const DELAY: Duration = Duration::from_millis(400);
     let servers: Vec<String> = (0..10)
-        .map(|i| slow_server(DELAY, format!("s{i}")))
+        .map(|i| format!("127.0.0.1:{}", slow_line_server(DELAY, format!("s{i}"))))
         .collect();
     let mut args = vec!["request", "-d", "poll\n", "-j", "10"];
     for address in &servers {

@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -30,21 +29,6 @@ fn batch(
         Ok(serde_json::Value::Array(results)) => results,
         other => panic!("{method} returned {returned:?}: {other:?}"),
     }
-}
-
-/// A server that reads a line, waits `delay` and answers `<tag>:<line>`.
-fn slow_server(delay: Duration, tag: String) -> String {
-    serve(move |stream| {
-        let mut reader = BufReader::new(stream);
-        let mut line = String::new();
-        if reader.read_line(&mut line).is_ok() {
-            thread::sleep(delay);
-            let _ = reader
-                .get_mut()
-                .write_all(format!("{tag}:{line}").as_bytes());
-        }
-    })
-    .to_string()
 }
 
 #[test]
@@ -102,7 +86,12 @@ fn binary_data_goes_and_comes_as_base64() {
 fn slow_servers_are_polled_at_once_within_the_thread_count() {
     const DELAY: Duration = Duration::from_millis(300);
     let servers: Vec<String> = (0..20)
-        .map(|i| slow_server(DELAY, format!("device {i}")))
+        .map(|i| {
+            format!(
+                "127.0.0.1:{}",
+                slow_line_server(DELAY, format!("device {i}"))
+            )
+        })
         .collect();
     let requests: Vec<serde_json::Value> = servers
         .iter()
