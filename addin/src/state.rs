@@ -148,7 +148,7 @@ impl ClientState {
     /// array in the order of the requests; the object's own connection and `last_read_end` are
     /// not touched.
     pub fn process_requests(
-        &mut self,
+        &self,
         json: &str,
         param: &str,
         form: AnswerForm,
