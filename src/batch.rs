@@ -26,7 +26,8 @@ pub fn thread_count(threads: usize, requests: usize) -> usize {
 }
 
 /// Runs every request as [`process_request`] does, up to [`thread_count`]`(threads, ..)` at a
-/// time, and returns their results in the order of `requests`. Each request reports to its own
+/// time (the calling thread is one of them), and returns their results in the order of
+/// `requests`. Each request reports to its own
 /// event sink ([`Request::connect`]); a request that panics (a bug) becomes an `io` error of its
 /// own, never the batch's. All threads are joined before this returns.
 pub fn process_requests(requests: &[Request], threads: usize) -> Vec<Result<ReadOutcome>> {
@@ -43,9 +44,14 @@ pub fn process_requests(requests: &[Request], threads: usize) -> Vec<Result<Read
         *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
     };
     thread::scope(|scope| {
-        for _ in 0..thread_count(threads, requests.len()) {
-            scope.spawn(worker);
+        // The calling thread is one of the workers. Should the system refuse a thread, the
+        // batch runs on those it has: fewer at a time, never fewer requests.
+        for _ in 1..thread_count(threads, requests.len()) {
+            if thread::Builder::new().spawn_scoped(scope, worker).is_err() {
+                break;
+            }
         }
+        worker();
     });
     slots
         .into_iter()
