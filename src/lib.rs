@@ -29,6 +29,9 @@
 //!   the data owned; [`Connection::read_borrowed`] lends it in place ([`BorrowedRead`]) for a
 //!   caller that copies it elsewhere anyway; [`Connection::read_to`] writes it into a
 //!   [`std::io::Write`] as it arrives, in memory that does not grow with the answer.
+//! - [`process_request`] is one connect-send-read-close round trip; [`process_requests`] runs
+//!   many at once on a bounded number of scoped threads, with the results in the order of the
+//!   requests, and [`batch_json`] is their JSON form for the add-in and the CLI.
 //! - Every failure is an [`Error`] with a stable [`ErrorKind`].
 //! - An [`EventSink`] set in [`ConnectOptions::events`] is told every step as an [`Event`]:
 //!   resolution, each address tried, the proxy and TLS handshakes, sends, reads, the close and
@@ -49,6 +52,8 @@
 #![warn(missing_docs)]
 
 pub mod backends;
+mod batch;
+pub mod batch_json;
 mod connect;
 mod connection;
 pub mod events;
@@ -58,6 +63,7 @@ mod resolve;
 mod settings;
 pub mod tls;
 
+pub use batch::{process_requests, thread_count, MAX_THREADS};
 pub use connect::{ConnectOptions, Endpoint};
 pub use connection::{process_request, Connection, Request};
 pub use events::{Event, EventSink};

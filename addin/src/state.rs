@@ -5,9 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::log::{EventLog, LogSettings};
+use tcplink::batch_json::{requests_from_json, results_json, AnswerForm};
 use tcplink::{
-    process_request, BorrowedRead, ConnectOptions, Connection, Endpoint, Error, ErrorKind,
-    EventSink, ProxySettings, ReadEnd, ReadLimits, ReadOutcome, Request, Result, TlsSettings,
+    process_request, process_requests, BorrowedRead, ConnectOptions, Connection, Endpoint, Error,
+    ErrorKind, EventSink, ProxySettings, ReadEnd, ReadLimits, ReadOutcome, Request, Result,
+    TlsSettings,
 };
 
 /// The default of `ТаймаутПодключения` / `ConnectTimeout`, in milliseconds.
@@ -137,6 +139,34 @@ impl ClientState {
         let result = process_request(&request);
         self.last_read_end = Some(result.as_ref().map_or(ReadEnd::Error, |o| o.end));
         result
+    }
+
+    /// `ОбработатьЗапросы`: the requests of the JSON batch `json` (see [`tcplink::batch_json`];
+    /// a malformed one is an `argument` error for `param`), each a round trip like
+    /// [`process_request`](Self::process_request) bounded by this object's connect timeout and
+    /// reporting to its event log, run on up to `threads` threads. Returns the results as a JSON
+    /// array in the order of the requests; the object's own connection and `last_read_end` are
+    /// not touched.
+    pub fn process_requests(
+        &self,
+        json: &str,
+        param: &str,
+        form: AnswerForm,
+        threads: usize,
+    ) -> Result<String> {
+        let options = self.connect_options();
+        let requests = requests_from_json(json, param, |target| {
+            let endpoint = Endpoint {
+                target,
+                tls: None,
+                proxy: None,
+            };
+            let mut request = Request::new(endpoint, Vec::new());
+            request.connect = options.clone();
+            request
+        })?;
+        let results = process_requests(&requests, threads);
+        Ok(results_json(&requests, &results, form))
     }
 }
 

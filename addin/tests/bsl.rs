@@ -125,8 +125,9 @@ fn exported_signatures(tokens: &[Token]) -> Vec<String> {
 /// Variables that hold the component object in the modules.
 const COMPONENT_VARS: [&str; 2] = ["Соединение", "Клиент"];
 /// Other objects whose members the modules use (JSON reader and writer, error maps, the log, a
-/// file, binary data, platform enumerations and character constants).
-const OTHER_OBJECTS: [&str; 10] = [
+/// file, binary data, platform enumerations and character constants, and the arrays and maps
+/// `ОбработатьЗапросы` converts).
+const OTHER_OBJECTS: [&str; 15] = [
     "Запись",
     "Чтение",
     "Ошибка",
@@ -137,6 +138,11 @@ const OTHER_OBJECTS: [&str; 10] = [
     "ТипВнешнейКомпоненты",
     "КодировкаТекста",
     "Символы",
+    "Ответ",
+    "Поле",
+    "Поля",
+    "Список",
+    "ЧисловыеПоля",
 ];
 
 /// A member access on the component: the member's name and, for calls, the argument count.
@@ -236,6 +242,7 @@ fn layer2() -> Vec<&'static str> {
         r#"ПрочитатьДвоичныеДанные(Соединение, МаксимальныйРазмер = 0, Маркер = "", Таймаут = 5000, ТаймаутОжидания = 0)"#,
         r#"ПрочитатьСтроку(Соединение, Кодировка = "UTF-8", Маркер = "", Таймаут = 5000, ТаймаутОжидания = 0)"#,
         r#"ОбработатьЗапрос(Адрес, Данные = "", ОтветСтрокой = Истина, Tls = "", Прокси = "")"#,
+        "ОбработатьЗапросы(Запросы, ОтветСтрокой = Истина, ЧислоПотоков = 16)",
         r#"ПолучитьНастройкиTls(ОтключитьПроверкуСертификатов, ПутьКСертификату = "")"#,
         r#"ПолучитьНастройкиПрокси(Адрес, Порт, Вид = "socks5", Логин = Неопределено, Пароль = Неопределено)"#,
         "ПолучитьПоследнююОшибку(Соединение)",
@@ -249,6 +256,7 @@ fn layer2() -> Vec<&'static str> {
         r#"ReadBinaryData(Connection, MaxSize = 0, Marker = "", Timeout = 5000, IdleTimeout = 0)"#,
         r#"ReadLine(Connection, Encoding = "UTF-8", Marker = "", Timeout = 5000, IdleTimeout = 0)"#,
         r#"ProcessRequest(Address, Data = "", ResponseString = True, Tls = "", Proxy = "")"#,
+        "ProcessRequests(Requests, ResponseString = True, Threads = 16)",
         r#"GetTlsSettings(DisableCertVerification, CertFilepath = "")"#,
         r#"GetProxySettings(Address, Port, View = "socks5", Login = Undefined, Password = Undefined)"#,
         "GetLastError(Connection)",

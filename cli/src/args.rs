@@ -26,7 +26,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Connect, send data, read the answer until the marker (or the size limit, the timeout,
-    /// EOF), print it to stdout and close: the seed's ProcessRequest.
+    /// EOF), print it to stdout and close: the seed's ProcessRequest. With several --address or
+    /// a --requests file, the requests run at once (--threads at a time) and each result is
+    /// printed as a JSON line, in order.
     Request(RequestArgs),
     /// Connect and pipe stdin to the server and the server to stdout, as ncat does. When stdin
     /// ends, the sending side is closed (TLS close_notify, then a TCP half-close) and the answer
@@ -43,9 +45,27 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct RequestArgs {
     /// The server: HOST:PORT, [IPv6]:PORT, a bare host (port 80), or tcp://, http:// (80) or
-    /// https:// (443) URLs; the scheme picks the default port only, never TLS.
-    #[arg(short, long, value_name = "HOST:PORT")]
-    pub address: String,
+    /// https:// (443) URLs; the scheme picks the default port only, never TLS. Repeat it to
+    /// send the same data to several servers at once.
+    #[arg(
+        short,
+        long,
+        value_name = "HOST:PORT",
+        required_unless_present = "requests"
+    )]
+    pub address: Vec<String>,
+
+    /// A file of requests (- for stdin): a JSON array of objects, or one object per line, with
+    /// the add-in's ProcessRequests fields (address, data or data_base64, tls, proxy, marker or
+    /// marker_base64, max_size, timeout, idle_timeout, connect_timeout in ms). A field a request
+    /// does not give comes from the options here.
+    #[arg(short, long, value_name = "FILE|-")]
+    pub requests: Option<String>,
+
+    /// With several requests: how many run at once (at most 256).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: u32,
 
     /// What to send: the text itself, @FILE for a file's bytes, or - for stdin. Nothing is sent
     /// when empty.

@@ -16,11 +16,14 @@ impl EndpointArgs {
     /// The endpoint for `address` with these options. Settings files and JSON are read and
     /// checked here, before anything touches the network.
     pub fn endpoint(&self, address: &str) -> Result<Endpoint> {
-        Ok(Endpoint {
-            target: HostPort::parse_address(address, "address")?,
-            tls: self.tls_settings()?,
-            proxy: self.proxy_settings()?,
-        })
+        let target = HostPort::parse_address(address, "address")?;
+        let (tls, proxy) = self.settings()?;
+        Ok(Endpoint { target, tls, proxy })
+    }
+
+    /// The TLS and proxy settings of these options, read and checked once for many endpoints.
+    pub fn settings(&self) -> Result<(Option<TlsSettings>, Option<ProxySettings>)> {
+        Ok((self.tls_settings()?, self.proxy_settings()?))
     }
 
     /// How to connect; with `verbose`, every step of connecting (the name resolved, each

@@ -2,6 +2,7 @@
 //! `cli/README.md`.
 
 mod args;
+mod batch;
 mod commands;
 mod endpoint;
 mod escapes;

@@ -7,7 +7,7 @@ mod openssl_cli;
 #[allow(unused_imports)]
 pub use openssl_cli::*;
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -202,6 +202,21 @@ where
         }
     });
     port
+}
+
+/// A device that takes its time: reads one line per connection, waits `delay`, and answers
+/// `<tag>:<line>`. Returns its port.
+pub fn slow_line_server(delay: Duration, tag: String) -> u16 {
+    fault_server(move |stream| {
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        if reader.read_line(&mut line).is_ok() {
+            thread::sleep(delay);
+            let _ = reader
+                .get_mut()
+                .write_all(format!("{tag}:{line}").as_bytes());
+        }
+    })
 }
 
 /// Writes `data` one byte at a time with `gap` between bytes.

@@ -1,6 +1,6 @@
 //! `tcplink request`: the seed's ProcessRequest (connect, send, read until the marker, close),
 //! with the answer written to stdout as it arrives, a progress bar for large transfers and a
-//! `--verbose` report.
+//! `--verbose` report; several requests go to [`crate::batch`].
 
 use std::io::Write;
 use std::time::Duration;
@@ -11,6 +11,7 @@ use tcplink::{
 };
 
 use crate::args::RequestArgs;
+use crate::batch;
 use crate::escapes;
 use crate::input::{self, Payload};
 use crate::output;
@@ -25,7 +26,10 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Runs `tcplink request`.
 pub fn run(args: &RequestArgs) -> Result<()> {
-    let endpoint = args.endpoint.endpoint(&args.address)?;
+    if batch::wanted(args) {
+        return batch::run(args);
+    }
+    let endpoint = args.endpoint.endpoint(&args.address[0])?;
     let marker = escapes::parse_marker(&args.marker)?;
     let limits = ReadLimits {
         max_size: args.max_size,

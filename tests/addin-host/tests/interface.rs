@@ -50,6 +50,11 @@ fn api() -> Vec<(&'static str, &'static str, Vec<Option<Value>>)> {
         ),
         ("GetLastError", "ПолучитьПоследнююОшибку", vec![]),
         ("GetLog", "ПолучитьЛог", vec![n(100)]),
+        (
+            "ProcessRequests",
+            "ОбработатьЗапросы",
+            vec![None, Some(Value::Bool(true)), n(16)],
+        ),
     ]
 }
 

@@ -146,6 +146,18 @@ fn api(addr: &str) -> Vec<Method> {
             "ПолучитьЛог (GetLog)",
             vec![p("ЧислоСобытий (EventCount)", Number, Value::I4(10))],
         ),
+        m(
+            "ОбработатьЗапросы (ProcessRequests)",
+            vec![
+                p(
+                    "Запросы (Requests)",
+                    Text,
+                    s(&format!(r#"[{{"address": "{addr}", "data": "ping\n"}}]"#)),
+                ),
+                p("ОтветСтрокой (AsString)", Bool, Value::Bool(true)),
+                p("ЧислоПотоков (Threads)", Number, Value::I4(4)),
+            ],
+        ),
     ]
 }
 
@@ -460,6 +472,49 @@ fn malformed_settings_json_is_an_argument_error_naming_the_parameter(host: &Host
     finish(obj);
 }
 
+fn malformed_batch_requests_name_the_index_and_field(host: &Host) {
+    let obj = host.client();
+    let addr = &host.echo;
+    for (requests, needle) in [
+        ("{", "Запросы (Requests): "),
+        ("[1]", "Запросы (Requests): request [0]: expected an object"),
+        (
+            &format!(r#"[{{"address": "{addr}"}}, {{"data": "x"}}]"#),
+            "Запросы (Requests): request [1]: address: the field is required",
+        ),
+        (
+            &format!(r#"[{{"address": "{addr}", "timeout": "5"}}]"#),
+            "request [0]: timeout: expected a number",
+        ),
+        (
+            &format!(r#"[{{"address": "{addr}", "tls": {{"use_tls": "yes"}}}}]"#),
+            "request [0]: tls: invalid TLS settings JSON",
+        ),
+        (
+            &format!(r#"[{{"address": "{addr}", "proxy": {{"server": "p", "port": 0}}}}]"#),
+            "request [0]: proxy: ",
+        ),
+        (
+            &format!(r#"[{{"address": "{addr}", "Data": "x"}}]"#),
+            "request [0]: Data: unknown field",
+        ),
+        (
+            &format!(r#"[{{"address": "{addr}", "data_base64": "%%"}}]"#),
+            "request [0]: data_base64: invalid base64",
+        ),
+    ] {
+        assert_argument(&obj, "ProcessRequests", &[s(requests)], needle);
+    }
+    let good = format!(r#"[{{"address": "{addr}"}}]"#);
+    assert_argument(
+        &obj,
+        "ProcessRequests",
+        &[s(&good), Value::Bool(true), Value::I4(0)],
+        "ЧислоПотоков (Threads): 0 threads",
+    );
+    finish(obj);
+}
+
 fn missing_or_unusable_certificate_files_are_argument_errors(host: &Host) {
     let dir = host.files;
     let empty = dir.join("empty.pem");
@@ -535,7 +590,7 @@ fn a_thousand_calls_after_close_are_closed_errors_and_leak_nothing(host: &Host) 
 pub type Check = (&'static str, fn(&Host));
 
 /// Every check of this scenario, by name.
-pub const CHECKS: [Check; 12] = [
+pub const CHECKS: [Check; 13] = [
     ("the good calls succeed", the_good_calls_succeed),
     (
         "every parameter rejects every wrong type and the connection survives",
@@ -569,6 +624,10 @@ pub const CHECKS: [Check; 12] = [
     (
         "malformed settings JSON is an argument error naming the parameter",
         malformed_settings_json_is_an_argument_error_naming_the_parameter,
+    ),
+    (
+        "malformed batch requests name the index and field",
+        malformed_batch_requests_name_the_index_and_field,
     ),
     (
         "missing or unusable certificate files are argument errors",

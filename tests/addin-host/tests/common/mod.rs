@@ -10,7 +10,7 @@ mod fixtures;
 #[allow(unused_imports)]
 pub use fixtures::{
     drain as read_to_end, fault_server, free_port, microsocks, pkcs12_export, pki, s_server,
-    s_server_verifying_clients, socat_echo, Peer,
+    s_server_verifying_clients, slow_line_server, socat_echo, Peer,
 };
 
 use std::io::Write;
