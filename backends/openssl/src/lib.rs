@@ -22,8 +22,8 @@ use openssl::hash::MessageDigest;
 use openssl::pkcs12::Pkcs12;
 use openssl::pkey::PKey;
 use openssl::ssl::{
-    HandshakeError, Ssl, SslConnector, SslConnectorBuilder, SslFiletype, SslMethod, SslOptions,
-    SslSession, SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
+    HandshakeError, Ssl, SslConnector, SslConnectorBuilder, SslMethod, SslOptions, SslSession,
+    SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
 };
 use openssl::x509::X509VerifyResult;
 
