@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::time::SystemTime;
 
 use crate::error::Result;
-use crate::tls::{TlsParams, TlsVersion};
+use crate::tls::{Pins, TlsParams, TlsVersion};
 
 /// How many configurations a cache keeps; the oldest goes first.
 const CAPACITY: usize = 16;
@@ -42,6 +42,7 @@ struct ConfigKey {
     client_identity: Option<(FileStamp, FileStamp)>,
     alpn: Vec<String>,
     min_version: TlsVersion,
+    pins: Pins,
 }
 
 impl ConfigKey {
@@ -55,6 +56,7 @@ impl ConfigKey {
                 .map(|(cert, key)| (FileStamp::of(cert), FileStamp::of(key))),
             alpn: params.alpn.clone(),
             min_version: params.min_version,
+            pins: params.pins.clone(),
         }
     }
 }
@@ -113,6 +115,7 @@ mod tests {
             client_identity: None,
             alpn: vec![],
             min_version: TlsVersion::Tls12,
+            pins: Pins::default(),
         }
     }
 
@@ -143,6 +146,11 @@ mod tests {
         assert_eq!(std::fs::metadata(&ca).unwrap().len(), 3);
         assert_eq!(get(&params(Some(&ca))), 3);
         assert_eq!(get(&params(Some(&ca))), 3);
+        // Pins are part of a configuration (rustls checks them in its verifier).
+        let mut pinned = params(Some(&ca));
+        pinned.pins = Pins::parse(&["00".repeat(32)]).unwrap();
+        assert_eq!(get(&pinned), 4);
+        assert_eq!(get(&pinned), 4);
     }
 
     #[test]
