@@ -43,6 +43,7 @@ impl EndpointArgs {
         let flagged = self.ssl
             || self.tls_insecure
             || self.ca.is_some()
+            || !self.pins.is_empty()
             || self.cert.is_some()
             || self.sni.is_some()
             || !self.alpn.is_empty()
@@ -68,6 +69,9 @@ impl EndpointArgs {
         override_with(&mut settings.backend, self.backend.clone());
         if !self.alpn.is_empty() {
             settings.alpn = self.alpn.clone();
+        }
+        if !self.pins.is_empty() {
+            settings.pinned_sha256 = self.pins.clone();
         }
         Ok(Some(settings))
     }
