@@ -128,6 +128,7 @@ fn api(addr: &str) -> Vec<Method> {
                     Value::Bool(false),
                 ),
                 p("ПутьКСертификату (CaCertPath)", Text, s("")),
+                p("Пины (Pins)", Text, s(&"00".repeat(32))),
             ],
         ),
         m(
@@ -402,6 +403,8 @@ fn malformed_tls() -> Vec<String> {
         r#"{"use_tls": true, "alpn": "h2"}"#,
         r#"{"use_tls": true, "unknown_field": 1}"#,
         r#"{"use_tls": true, "use_tls": true}"#,
+        r#"{"use_tls": true, "pinned_sha256": 5}"#,
+        r#"{"use_tls": true, "pinned_sha256": [["sha256//x"]]}"#,
         &deep,
     ]
     .map(String::from)
@@ -439,6 +442,10 @@ fn malformed_settings_json_is_an_argument_error_naming_the_parameter(host: &Host
     for (tls, field) in [
         (r#"{"use_tls": true, "min_version": "1.0"}"#, "min_version"),
         (r#"{"use_tls": true, "backend": "gnutls"}"#, "backend"),
+        (
+            r#"{"use_tls": true, "pinned_sha256": ["sha256//AAAA"]}"#,
+            "pinned_sha256: entry 1",
+        ),
     ] {
         assert_argument(&obj, "Connect", &[addr.clone(), s(tls)], field);
     }
@@ -447,6 +454,41 @@ fn malformed_settings_json_is_an_argument_error_naming_the_parameter(host: &Host
         let args = [addr.clone(), s("x\n"), Value::Bool(true), s(""), s(&proxy)];
         assert_argument(&obj, "ProcessRequest", &args, "Proxy");
     }
+    finish(obj);
+}
+
+fn malformed_pins_are_argument_errors_naming_the_pin(host: &Host) {
+    let obj = host.client();
+    let good = "00".repeat(32);
+    for (pins, needle) in [
+        (
+            "sha256//AAAA".to_string(),
+            "entry 1 (\"sha256//AAAA\") holds 3 bytes",
+        ),
+        (format!("{good}, abc"), "entry 2 (\"abc\") has 3 hex digits"),
+        (format!("{good}\n{good}; zz"), "entry 3 (\"zz\")"),
+        (
+            "sha1//AAAA".to_string(),
+            "entry 1 (\"sha1//AAAA\") is not a SHA-256 pin",
+        ),
+        ("[1]".to_string(), "invalid JSON array of pins"),
+        (format!("[\"{good}\""), "invalid JSON array of pins"),
+        (format!("[\"{good}\", \"x\"]"), "entry 2 (\"x\")"),
+    ] {
+        let args = [Value::Bool(true), s(""), s(&pins)];
+        assert_argument(
+            &obj,
+            "GetTlsSettings",
+            &args,
+            &format!("Пины (Pins): {needle}"),
+        );
+    }
+    let json = call(
+        &obj,
+        "GetTlsSettings",
+        &[Value::Bool(true), s(""), s(&format!("[\"{good}\"]"))],
+    );
+    assert!(json.as_str().contains(r#""pinned_sha256":["#), "{json:?}");
     finish(obj);
 }
 
@@ -522,7 +564,7 @@ fn a_thousand_calls_after_close_are_closed_errors_and_leak_nothing(host: &Host) 
 pub type Check = (&'static str, fn(&Host));
 
 /// Every check of this scenario, by name.
-pub const CHECKS: [Check; 12] = [
+pub const CHECKS: [Check; 13] = [
     ("the good calls succeed", the_good_calls_succeed),
     (
         "every parameter rejects every wrong type and the connection survives",
@@ -556,6 +598,10 @@ pub const CHECKS: [Check; 12] = [
     (
         "malformed settings JSON is an argument error naming the parameter",
         malformed_settings_json_is_an_argument_error_naming_the_parameter,
+    ),
+    (
+        "malformed pins are argument errors naming the pin",
+        malformed_pins_are_argument_errors_naming_the_pin,
     ),
     (
         "missing or unusable certificate files are argument errors",

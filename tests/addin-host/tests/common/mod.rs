@@ -9,7 +9,8 @@ mod fixtures;
 // Each test binary uses a different part of the fixtures.
 #[allow(unused_imports)]
 pub use fixtures::{
-    drain as read_to_end, fault_server, free_port, microsocks, pki, s_server, socat_echo, Peer,
+    drain as read_to_end, fault_server, free_port, microsocks, openssl_fingerprint, openssl_pins,
+    pki, s_server, socat_echo, Peer,
 };
 
 use std::io::Write;
