@@ -393,6 +393,17 @@ fn pin_shows_what_to_pin_and_its_settings_trust_that_key_alone() {
             &format!(", key {key}, "),
         ]);
     }
+    // Through a proxy, which is asked for the server.
+    let (proxy, asked) = socks5_proxy();
+    let proxied = run(&[
+        "pin",
+        &server.addr(),
+        "--proxy",
+        &format!("socks5://127.0.0.1:{proxy}"),
+    ])
+    .expect(code::OK);
+    assert!(proxied.out().contains(&format!("public key   {key}\n")));
+    assert_eq!(asked.try_recv().unwrap().port, server.port);
     // Nothing listens: the connect error's exit code, not a report.
     let nobody = free_port();
     run(&["pin", &format!("127.0.0.1:{nobody}")]).expect(code::CONNECT);
