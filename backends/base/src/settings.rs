@@ -15,7 +15,8 @@ pub struct TlsSettings {
     /// Whether to use TLS at all. A non-empty settings object without this field means `true`.
     #[serde(default = "yes")]
     pub use_tls: bool,
-    /// Turns off certificate verification: both the chain and the host name.
+    /// Turns off certificate verification: the chain, the dates and the host name. Pins in
+    /// `pinned_sha256` are still checked: with them this means "the pin is the only check".
     #[serde(default)]
     pub accept_invalid_certs: bool,
     /// A PEM file of CA certificates trusted in addition to the system's roots.

@@ -197,7 +197,8 @@ pub struct TlsParams {
     pub backend: Backend,
     /// The name to send as SNI and to verify the certificate against.
     pub server_name: String,
-    /// Whether to verify the certificate chain and host name.
+    /// Whether to verify the certificate chain, dates and host name (the pins are checked
+    /// either way).
     pub verify: bool,
     /// Extra trusted CA certificates (PEM).
     pub ca_file: Option<PathBuf>,
