@@ -62,19 +62,28 @@ fn other_pin() -> String {
 fn a_pin_alone_trusts_a_self_signed_device_on_every_backend() {
     let dir = tempfile::tempdir().unwrap();
     for (made_by, device) in devices(dir.path()) {
-        let peer = s_server(&device.cert, &device.key, &[]);
-        let pin = format!("sha256//{}", openssl_pins(&device.cert).base64);
-        for b in Backend::compiled() {
-            // Twice: the second connection may resume the first one's session.
-            for round in 0..2 {
-                let conn = exchange(&peer, pinned(b, false, &[&pin]))
-                    .unwrap_or_else(|e| panic!("{made_by} on {b}, round {round}: {e}"));
-                let info = conn.tls_info().unwrap();
-                assert_eq!(info.peer_key_sha256.as_deref(), Some(pin.as_str()), "{b}");
-            }
-            let unpinned = exchange(&peer, tls(b)).unwrap_err();
-            assert_eq!(unpinned.kind(), ErrorKind::Tls, "{made_by} on {b}");
+        // TLS 1.3, and 1.2, whose handshake signature is checked differently.
+        for server_args in [&[][..], &["-tls1_2"][..]] {
+            let peer = s_server(&device.cert, &device.key, server_args);
+            trusted_by_pin_alone(made_by, &peer, &device);
         }
+    }
+}
+
+/// Asserts that `peer`, serving `device`, is trusted by the device's pin alone on every
+/// backend, and refused without it.
+fn trusted_by_pin_alone(made_by: &str, peer: &Peer, device: &CertFiles) {
+    let pin = format!("sha256//{}", openssl_pins(&device.cert).base64);
+    for b in Backend::compiled() {
+        // Twice: the second connection may resume the first one's session.
+        for round in 0..2 {
+            let conn = exchange(peer, pinned(b, false, &[&pin]))
+                .unwrap_or_else(|e| panic!("{made_by} on {b}, round {round}: {e}"));
+            let info = conn.tls_info().unwrap();
+            assert_eq!(info.peer_key_sha256.as_deref(), Some(pin.as_str()), "{b}");
+        }
+        let unpinned = exchange(peer, tls(b)).unwrap_err();
+        assert_eq!(unpinned.kind(), ErrorKind::Tls, "{made_by} on {b}");
     }
 }
 
