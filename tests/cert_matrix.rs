@@ -41,14 +41,6 @@ fn text_of(cert: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// An X.509 v1 certificate: `openssl x509 -req` self-signing a request, without extensions.
-fn v1_self_signed(dir: &Path) -> CertFiles {
-    let (key, req) = csr(dir, "v1", "/CN=localhost");
-    let cert = dir.join("v1.pem");
-    sign_request(dir, &req, &["-signkey", key.to_str().unwrap()], &cert);
-    CertFiles { cert, key }
-}
-
 /// A self-signed certificate for localhost valid from `from` to `to` (years), marked `CA:TRUE`
 /// as `req -x509` marks it, by rcgen.
 fn dated(dir: &Path, name: &str, from: i32, to: i32) -> CertFiles {

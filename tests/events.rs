@@ -5,7 +5,6 @@
 mod common;
 
 use std::io::Write;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use common::*;
@@ -149,17 +148,6 @@ fn process_request_tells_every_step() {
             format!("error (argument): {}", err.message()),
         ]
     );
-}
-
-/// The SHA-256 fingerprint of a PEM certificate as `openssl x509` prints it (`AB:CD:…`).
-fn openssl_fingerprint(cert: &std::path::Path) -> String {
-    let out = Command::new("openssl")
-        .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
-        .arg(cert)
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    text.trim().split_once('=').unwrap().1.to_string()
 }
 
 #[test]

@@ -233,9 +233,13 @@ pub static METHODS: [MethodSpec; 12] = [
                 K::Text,
                 D::Text(""),
             ),
+            P::optional(names!("Пины", "Pins"), K::Text, D::Text("")),
         ],
         returns: Returns::Text,
-        run: |_, a| Ok(Value::Text(tls_settings_json(a.boolean(0)?, &a.text(1)?))),
+        run: |_, a| {
+            let json = tls_settings_json(a.boolean(0)?, &a.text(1)?, (&a.text(2)?, &a.label(2)))?;
+            Ok(Value::Text(json))
+        },
     },
     MethodSpec {
         names: names!("ПолучитьНастройкиПрокси", "GetProxySettings"),
@@ -347,7 +351,7 @@ mod tests {
                 ("ПрочитатьДвоичныеДанные", "ReadBinaryData", 0, 4),
                 ("ПрочитатьСтроку", "ReadLine", 0, 4),
                 ("ОбработатьЗапрос", "ProcessRequest", 1, 5),
-                ("ПолучитьНастройкиTls", "GetTlsSettings", 1, 2),
+                ("ПолучитьНастройкиTls", "GetTlsSettings", 1, 3),
                 ("ПолучитьНастройкиПрокси", "GetProxySettings", 2, 5),
                 ("ПолучитьПоследнююОшибку", "GetLastError", 0, 0),
                 ("ПолучитьЛог", "GetLog", 0, 1),

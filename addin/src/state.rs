@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::log::{EventLog, LogSettings};
 use tcplink::batch_json::{requests_from_json, results_json, AnswerForm};
+use tcplink::tls::Pins;
 use tcplink::{
     process_request, process_requests, BorrowedRead, ConnectOptions, Connection, Endpoint, Error,
     ErrorKind, EventSink, ProxySettings, ReadEnd, ReadLimits, ReadOutcome, Request, Result,
@@ -180,9 +181,42 @@ fn open(connection: &mut Option<Connection>) -> Result<&mut Connection> {
     })
 }
 
-/// `ПолучитьНастройкиTls`: the seed's TLS settings JSON.
-pub fn tls_settings_json(accept_invalid_certs: bool, ca_cert_path: &str) -> String {
-    TlsSettings::seed(accept_invalid_certs, ca_cert_path).to_json()
+/// `ПолучитьНастройкиTls`: the seed's TLS settings JSON, with the keys in `pins` pinned
+/// (`pinned_sha256`). `pins` is one pin, several separated by `;`, `,`, spaces or line breaks, or
+/// a JSON array of them; `pins_param` names it in errors, which say which pin is malformed and
+/// why.
+pub fn tls_settings_json(
+    accept_invalid_certs: bool,
+    ca_cert_path: &str,
+    (pins, pins_param): (&str, &str),
+) -> Result<String> {
+    let mut settings = TlsSettings::seed(accept_invalid_certs, ca_cert_path);
+    settings.pinned_sha256 = pin_list(pins, pins_param)?;
+    Pins::parse(&settings.pinned_sha256).map_err(renamed(pins_param))?;
+    Ok(settings.to_json())
+}
+
+/// The pins in `text`: a JSON array of strings, or pins separated by `;`, `,` or white space.
+fn pin_list(text: &str, param: &str) -> Result<Vec<String>> {
+    let text = text.trim();
+    if text.starts_with('[') {
+        return serde_json::from_str(text)
+            .map_err(|e| Error::argument(param, format!("invalid JSON array of pins: {e}")));
+    }
+    Ok(text
+        .split(|c: char| c == ';' || c == ',' || c.is_whitespace())
+        .filter(|pin| !pin.is_empty())
+        .map(str::to_string)
+        .collect())
+}
+
+/// An argument error of the library (`name: problem`) told as one about the parameter `label`.
+fn renamed(label: &str) -> impl Fn(Error) -> Error + '_ {
+    move |e| {
+        let message = e.message();
+        let problem = message.split_once(": ").map_or(message, |(_, p)| p);
+        Error::argument(label, problem)
+    }
 }
 
 /// `ПолучитьНастройкиПрокси`: the seed's proxy settings JSON, with the host, port and kind
@@ -194,13 +228,6 @@ pub fn proxy_settings_json(
     login: &str,
     password: &str,
 ) -> Result<String> {
-    fn renamed(label: &'static str) -> impl Fn(tcplink::Error) -> tcplink::Error {
-        move |e| {
-            let message = e.message();
-            let problem = message.split_once(": ").map_or(message, |(_, p)| p);
-            tcplink::Error::argument(label, problem)
-        }
-    }
     if server.trim().is_empty() {
         return Err(tcplink::Error::argument("Адрес (Address)", "empty host"));
     }

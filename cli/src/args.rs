@@ -34,6 +34,12 @@ pub enum Command {
     /// ends, the sending side is closed (TLS close_notify, then a TCP half-close) and the answer
     /// is read until the server closes.
     Connect(ConnectArgs),
+    /// Connect over TLS WITHOUT verifying the certificate and print what to pin: the public
+    /// key's fingerprint (sha256//<base64>), the certificate's SHA-256, subject, issuer and
+    /// validity, and the TLS settings JSON that pins the key. Nothing is sent. This first
+    /// connection proves nothing: compare the fingerprint with the one the device shows on its
+    /// screen or label, or that its owner gives you over another channel, before you trust it.
+    Pin(PinArgs),
     /// Run a test server on this machine until interrupted.
     Serve(ServeArgs),
     /// Start an echo server in this process and talk to it over plain TCP and over TLS with
@@ -136,14 +142,30 @@ pub struct ConnectArgs {
     pub endpoint: EndpointArgs,
 }
 
-/// How to reach the server: TLS, proxy and connect time limit. Shared by `request` and
-/// `connect`.
+/// `tcplink pin`.
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    /// The server: HOST:PORT, [IPv6]:PORT, or a URL (https:// for port 443).
+    #[arg(value_name = "HOST:PORT")]
+    pub address: String,
+
+    /// Print each step of connecting to stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// TLS is always on and the certificate never verified here; --ca and --pin are ignored.
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+}
+
+/// How to reach the server: TLS, proxy and connect time limit. Shared by `request`,
+/// `connect` and `pin`.
 #[derive(Debug, Args)]
 pub struct EndpointArgs {
     /// TLS settings: JSON text or the path of a .json file with the seed's fields use_tls,
     /// accept_invalid_certs, ca_cert_path and the optional client_cert_path, client_key_path,
-    /// client_pfx_path, client_pfx_password, server_name, alpn, min_version, backend. The TLS
-    /// flags below override its fields.
+    /// client_pfx_path, client_pfx_password, server_name, alpn, min_version, backend,
+    /// pinned_sha256. The TLS flags below override its fields.
     #[arg(long, value_name = "JSON|FILE", help_heading = "TLS")]
     pub tls: Option<String>,
 
@@ -158,6 +180,17 @@ pub struct EndpointArgs {
     /// A PEM file of CA certificates to trust besides the system's.
     #[arg(long, value_name = "FILE", help_heading = "TLS")]
     pub ca: Option<PathBuf>,
+
+    /// A public key the server may have (repeat, or join with ;), as `tcplink pin` prints it:
+    /// sha256//<base64>, or 64 hex digits with or without colons. A server whose key matches
+    /// none is refused; with --tls-insecure the pin is the only check (curl's --pinnedpubkey).
+    #[arg(
+        long = "pin",
+        alias = "pinnedpubkey",
+        value_name = "PIN",
+        help_heading = "TLS"
+    )]
+    pub pins: Vec<String>,
 
     /// A PEM client certificate (chain) for mutual TLS; needs --key.
     #[arg(long, value_name = "FILE", help_heading = "TLS", requires = "key")]

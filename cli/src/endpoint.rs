@@ -46,6 +46,7 @@ impl EndpointArgs {
         let flagged = self.ssl
             || self.tls_insecure
             || self.ca.is_some()
+            || !self.pins.is_empty()
             || self.cert.is_some()
             || self.pfx.is_some()
             || self.sni.is_some()
@@ -79,6 +80,9 @@ impl EndpointArgs {
         override_with(&mut settings.backend, self.backend.clone());
         if !self.alpn.is_empty() {
             settings.alpn = self.alpn.clone();
+        }
+        if !self.pins.is_empty() {
+            settings.pinned_sha256 = self.pins.clone();
         }
         Ok(Some(settings))
     }

@@ -39,6 +39,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Request(args) => commands::request::run(args),
         Command::Connect(args) => commands::connect::run(args),
+        Command::Pin(args) => commands::pin::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Demo => commands::demo::run(),
     };

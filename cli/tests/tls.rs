@@ -360,3 +360,91 @@ fn serve_echo_tls_prints_the_fingerprint_of_the_certificate_it_wrote() {
         run_piped(&["connect", &server.addr(), "--tls-insecure"], b"1\n2\n").expect(code::OK);
     assert_eq!(streamed.out(), "1\n2\n");
 }
+
+#[test]
+fn pin_shows_what_to_pin_and_its_settings_trust_that_key_alone() {
+    let device = &pki().self_signed;
+    let server = s_server(&device.cert, &device.key, &[]);
+    let key = format!("sha256//{}", openssl_pins(&device.cert).base64);
+    let fingerprint = openssl_fingerprint(&device.cert);
+    for backend in backends() {
+        let shown = run(&[
+            "pin",
+            &server.addr(),
+            "--backend",
+            backend,
+            "--sni",
+            "localhost",
+        ])
+        .expect(code::OK);
+        let out = shown.out();
+        for needle in [
+            &format!("TLS ({backend}"),
+            "certificate NOT verified",
+            &format!("public key   {key}\n"),
+            &format!("certificate  sha256 {fingerprint}\n"),
+            "subject      CN=localhost, O=tcplink tests\n",
+            "issuer       CN=localhost, O=tcplink tests (self-signed)\n",
+            " UTC to ",
+            "This connection checked nothing",
+            "comparing its fingerprint with the one the device shows",
+            &format!("ПолучитьНастройкиTls(Истина, , \"{key}\")"),
+        ] {
+            assert!(out.contains(needle), "{backend}: {needle}\n{out}");
+        }
+        let json = out.lines().find(|l| l.starts_with('{')).unwrap();
+        let settings: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            settings,
+            serde_json::json!({"use_tls": true, "accept_invalid_certs": true,
+                "server_name": "localhost", "backend": backend, "pinned_sha256": [key]}),
+            "{backend}"
+        );
+        // The settings printed trust the device, and its key only.
+        let pinned = run(&[
+            "request",
+            "-a",
+            &server.addr(),
+            "-d",
+            "pin\n",
+            "--tls",
+            json,
+        ]);
+        assert_eq!(pinned.expect(code::OK).out(), "nip\n", "{backend}");
+        let other = format!("sha256//{}", openssl_pins(&pki().client.cert).base64);
+        let refused = request(
+            &server.addr(),
+            "x\n",
+            &["--backend", backend, "--tls-insecure", "--pin", &other],
+        )
+        .expect(code::TLS);
+        refused.stderr_has(&[&format!(
+            "the server's public key {key} matches none of the pinned keys"
+        )]);
+        // --verbose tells the same facts on every connection.
+        let verbose = request(
+            &server.addr(),
+            "v\n",
+            &["--backend", backend, "--tls-insecure", "--pin", &key, "-v"],
+        )
+        .expect(code::OK);
+        verbose.stderr_has(&[
+            &format!("sha256={fingerprint} key={key}"),
+            &format!(", key {key}, "),
+        ]);
+    }
+    // Through a proxy, which is asked for the server.
+    let (proxy, asked) = socks5_proxy();
+    let proxied = run(&[
+        "pin",
+        &server.addr(),
+        "--proxy",
+        &format!("socks5://127.0.0.1:{proxy}"),
+    ])
+    .expect(code::OK);
+    assert!(proxied.out().contains(&format!("public key   {key}\n")));
+    assert_eq!(asked.try_recv().unwrap().port, server.port);
+    // Nothing listens: the connect error's exit code, not a report.
+    let nobody = free_port();
+    run(&["pin", &format!("127.0.0.1:{nobody}")]).expect(code::CONNECT);
+}

@@ -110,3 +110,54 @@ pub fn pkcs12_export(
     openssl(dir, &args);
     out
 }
+
+/// An X.509 v1 certificate: `openssl x509 -req` self-signing a request, without extensions.
+pub fn v1_self_signed(dir: &Path) -> CertFiles {
+    let (key, req) = csr(dir, "v1", "/CN=localhost");
+    let cert = dir.join("v1.pem");
+    sign_request(dir, &req, &["-signkey", key.to_str().unwrap()], &cert);
+    CertFiles { cert, key }
+}
+
+/// What `openssl` computes for the pins of a certificate's public key: the SHA-256 of its DER
+/// SubjectPublicKeyInfo, in base64 (curl's documented pipeline `openssl x509 -pubkey | openssl
+/// pkey -pubin -outform der | openssl dgst -sha256 -binary | base64`) and as `openssl dgst -c`
+/// prints it, lower-case hex pairs joined by colons.
+pub struct OpensslPins {
+    /// The base64 digest, without the `sha256//` prefix.
+    pub base64: String,
+    /// `ab:cd:…`.
+    pub hex_colons: String,
+}
+
+/// The pins of `cert`'s public key, computed by the `openssl` command line (see [`OpensslPins`]).
+pub fn openssl_pins(cert: &Path) -> OpensslPins {
+    let pipeline = |digest: &str| {
+        let script = format!(
+            "openssl x509 -pubkey -noout -in \"$1\" | openssl pkey -pubin -outform der | {digest}"
+        );
+        let out = Command::new("sh")
+            .args(["-c", &script, "sh"])
+            .arg(cert)
+            .output()
+            .expect("sh runs");
+        assert!(out.status.success(), "{script}: {out:?}");
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let hex = pipeline("openssl dgst -sha256 -c");
+    OpensslPins {
+        base64: pipeline("openssl dgst -sha256 -binary | base64"),
+        hex_colons: hex.rsplit(' ').next().unwrap().to_string(),
+    }
+}
+
+/// The SHA-256 fingerprint of a PEM certificate as `openssl x509` prints it (`AB:CD:…`).
+pub fn openssl_fingerprint(cert: &Path) -> String {
+    let out = Command::new("openssl")
+        .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
+        .arg(cert)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.trim().split_once('=').unwrap().1.to_string()
+}

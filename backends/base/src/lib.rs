@@ -25,15 +25,18 @@
 //!
 //! The features `rustls`, `openssl` and `native-tls` only say which backends the build
 //! dispatches to ([`Backend::is_compiled`]); `tcplink`'s features of the same names set them.
-//! The feature `der` adds the certificate helpers of backends that see the peer's certificate as
-//! DER; `x509` (which `der` includes) adds `tls::CertFacts`, what the certificate checks and the
-//! details of a refusal read from a certificate.
+//! The feature `x509` adds what the backends read from the server's certificate (DER):
+//! `tls::CertFacts` for the checks and the details of a refusal, the `peer_*` fields of
+//! [`TlsInfo`] (`TlsInfo::with_peer`), and the check of its key against the pins
+//! (`tls::Pins::check`).
 
 #![warn(missing_docs)]
 
 mod address;
 mod deadline;
+mod digest;
 mod error;
+mod pins;
 pub mod pkcs12;
 mod plain;
 mod refusal;

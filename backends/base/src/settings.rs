@@ -17,7 +17,8 @@ pub struct TlsSettings {
     /// Whether to use TLS at all. A non-empty settings object without this field means `true`.
     #[serde(default = "yes")]
     pub use_tls: bool,
-    /// Turns off certificate verification: both the chain and the host name.
+    /// Turns off certificate verification: the chain, the dates and the host name. Pins in
+    /// `pinned_sha256` are still checked: with them this means "the pin is the only check".
     #[serde(default)]
     pub accept_invalid_certs: bool,
     /// A PEM file of CA certificates trusted in addition to the system's roots.
@@ -79,6 +80,17 @@ pub struct TlsSettings {
         deserialize_with = "non_empty"
     )]
     pub backend: Option<String>,
+    /// The SHA-256 fingerprints of the public keys (SubjectPublicKeyInfo) the server may have,
+    /// each `sha256//<base64>` (curl's form; several may be joined by `;`) or 64 hex digits with
+    /// or without colons. JSON: a string or an array of strings. With pins, a server whose key
+    /// matches none is refused; with `accept_invalid_certs` as well, the pin is the only check
+    /// (see `tls::Pins`).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many"
+    )]
+    pub pinned_sha256: Vec<String>,
 }
 
 /// The settings JSON `text` stands for: the text itself when it is an object, or the contents of
@@ -162,6 +174,27 @@ pub fn non_empty<'de, D: serde::Deserializer<'de>>(
 ) -> std::result::Result<Option<String>, D::Error> {
     let value: Option<String> = Option::deserialize(d)?;
     Ok(value.filter(|s| !s.trim().is_empty()))
+}
+
+/// Reads a string or an array of strings as a list (`null`: empty), for
+/// `#[serde(deserialize_with)]`.
+pub fn one_or_many<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(
+        untagged,
+        expecting = "pinned_sha256 as a string or an array of strings"
+    )]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => Vec::new(),
+        Some(OneOrMany::One(one)) => vec![one],
+        Some(OneOrMany::Many(many)) => many,
+    })
 }
 
 impl TlsSettings {

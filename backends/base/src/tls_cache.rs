@@ -11,7 +11,7 @@ use std::time::SystemTime;
 
 use crate::error::Result;
 use crate::settings::Secret;
-use crate::tls::{ClientIdentity, TlsParams, TlsVersion};
+use crate::tls::{ClientIdentity, Pins, TlsParams, TlsVersion};
 
 /// How many configurations a cache keeps; the oldest goes first.
 const CAPACITY: usize = 16;
@@ -64,6 +64,7 @@ struct ConfigKey {
     client_identity: Option<IdentityKey>,
     alpn: Vec<String>,
     min_version: TlsVersion,
+    pins: Pins,
 }
 
 impl ConfigKey {
@@ -74,6 +75,7 @@ impl ConfigKey {
             client_identity: params.client_identity.as_ref().map(IdentityKey::of),
             alpn: params.alpn.clone(),
             min_version: params.min_version,
+            pins: params.pins.clone(),
         }
     }
 }
@@ -132,6 +134,7 @@ mod tests {
             client_identity: None,
             alpn: vec![],
             min_version: TlsVersion::Tls12,
+            pins: Pins::default(),
         }
     }
 
@@ -162,6 +165,11 @@ mod tests {
         assert_eq!(std::fs::metadata(&ca).unwrap().len(), 3);
         assert_eq!(get(&params(Some(&ca))), 3);
         assert_eq!(get(&params(Some(&ca))), 3);
+        // Pins are part of a configuration (rustls checks them in its verifier).
+        let mut pinned = params(Some(&ca));
+        pinned.pins = Pins::parse(&["00".repeat(32)]).unwrap();
+        assert_eq!(get(&pinned), 4);
+        assert_eq!(get(&pinned), 4);
     }
 
     #[test]

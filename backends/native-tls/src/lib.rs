@@ -15,7 +15,7 @@ use native_tls::{Certificate, HandshakeError, Identity, Protocol, TlsConnector, 
 use tcplink_transport::pkcs12::{open_pkcs12, Pkcs12Problem};
 use tcplink_transport::tls::{
     certificate_error, certificate_reason, handshake_error, handshake_io_error, read_setting_file,
-    sha256_fingerprint, subject_of_der, ClientIdentity, TlsInfo, TlsParams, TlsVersion,
+    ClientIdentity, TlsInfo, TlsParams, TlsVersion,
 };
 use tcplink_transport::tls_cache::ConfigCache;
 use tcplink_transport::{Error, Result, TimedSocket, Transport};
@@ -30,13 +30,33 @@ pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Bo
     static CONNECTORS: ConfigCache<TlsConnector> = ConfigCache::new();
     let connector = CONNECTORS.get_or_build(params, || connector(params))?;
     match connector.connect(&params.server_name, socket) {
-        Ok(stream) => Ok(Box::new(NativeTlsTransport { stream })),
+        Ok(stream) => {
+            check_pins(params, peer, &stream)?;
+            Ok(Box::new(NativeTlsTransport { stream }))
+        }
         Err(HandshakeError::WouldBlock(_)) => Err(handshake_io_error(
             peer,
             &io::Error::from(io::ErrorKind::TimedOut),
         )),
         Err(HandshakeError::Failure(e)) => Err(classify(peer, &params.server_name, e)),
     }
+}
+
+/// Checks the server's certificate against the pins, right after the handshake and before
+/// anything is sent; no certificate matches no pin.
+fn check_pins(params: &TlsParams, peer: &str, stream: &TlsStream<TimedSocket>) -> Result<()> {
+    if params.pins.is_empty() {
+        return Ok(());
+    }
+    params
+        .pins
+        .check(&leaf_der(stream).unwrap_or_default())
+        .map_err(|problem| certificate_error(peer, &params.server_name, &problem, &params.pins))
+}
+
+/// The server's certificate as DER.
+fn leaf_der(stream: &TlsStream<TimedSocket>) -> Option<Vec<u8>> {
+    stream.peer_certificate().ok().flatten()?.to_der().ok()
 }
 
 /// native-tls folds I/O failures into its own error type; recover time-outs and resets from
@@ -136,25 +156,14 @@ impl Transport for NativeTlsTransport {
     }
 
     fn tls_info(&self) -> Option<TlsInfo> {
-        let leaf = self
-            .stream
-            .peer_certificate()
-            .ok()
-            .flatten()
-            .and_then(|c| c.to_der().ok());
         Some(TlsInfo {
-            backend: "native-tls",
-            version: None,
-            cipher: None,
             alpn: self
                 .stream
                 .negotiated_alpn()
                 .ok()
                 .flatten()
                 .map(|p| String::from_utf8_lossy(&p).into_owned()),
-            peer_subject: leaf.as_deref().and_then(subject_of_der),
-            peer_sha256: leaf.as_deref().map(sha256_fingerprint),
-            resumed: None,
+            ..TlsInfo::with_peer("native-tls", leaf_der(&self.stream).as_deref())
         })
     }
 

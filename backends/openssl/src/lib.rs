@@ -18,7 +18,6 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use openssl::error::ErrorStack;
 use openssl::ex_data::Index;
-use openssl::hash::MessageDigest;
 use openssl::pkcs12::Pkcs12;
 use openssl::pkey::PKey;
 use openssl::ssl::{
@@ -29,8 +28,8 @@ use openssl::x509::X509VerifyResult;
 
 use tcplink_transport::pkcs12::{open_pkcs12, pkcs12_error, Pkcs12Problem};
 use tcplink_transport::tls::{
-    certificate_error, fingerprint_hex, handshake_error, handshake_io_error, read_setting_file,
-    CertFacts, CertProblem, ClientIdentity, TlsInfo, TlsParams, TlsVersion,
+    certificate_error, handshake_error, handshake_io_error, read_setting_file, CertFacts,
+    CertProblem, ClientIdentity, TlsInfo, TlsParams, TlsVersion,
 };
 use tcplink_transport::tls_cache::ConfigCache;
 use tcplink_transport::{Error, Result, TimedSocket, Transport};
@@ -90,7 +89,14 @@ pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Bo
         unsafe { config.set_session(&session) }.map_err(|e| handshake_error(peer, e))?;
     }
     match config.connect(&params.server_name, socket) {
-        Ok(stream) => Ok(Box::new(OpensslTransport { stream })),
+        Ok(stream) => {
+            let leaf = stream
+                .ssl()
+                .peer_certificate()
+                .and_then(|c| c.to_der().ok());
+            check_pins(params, peer, leaf.as_deref())?;
+            Ok(Box::new(OpensslTransport { stream }))
+        }
         Err(HandshakeError::SetupFailure(e)) => Err(handshake_error(peer, e)),
         Err(HandshakeError::WouldBlock(_)) => Err(handshake_io_error(
             peer,
@@ -117,6 +123,18 @@ pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Bo
             }
         }
     }
+}
+
+/// Checks the server's certificate `leaf` (DER) against the pins, right after the handshake and
+/// before anything is sent; no certificate matches no pin.
+fn check_pins(params: &TlsParams, peer: &str, leaf: Option<&[u8]>) -> Result<()> {
+    if params.pins.is_empty() {
+        return Ok(());
+    }
+    params
+        .pins
+        .check(leaf.unwrap_or_default())
+        .map_err(|problem| certificate_error(peer, &params.server_name, &problem, &params.pins))
 }
 
 /// A connector for `params` that keeps the sessions servers give it in its own store.
@@ -307,30 +325,15 @@ impl Transport for OpensslTransport {
 
     fn tls_info(&self) -> Option<TlsInfo> {
         let ssl = self.stream.ssl();
-        let leaf = ssl.peer_certificate();
+        let leaf = ssl.peer_certificate().and_then(|cert| cert.to_der().ok());
         Some(TlsInfo {
-            backend: "openssl",
             version: Some(ssl.version_str().to_string()),
             cipher: ssl.current_cipher().map(|c| c.name().to_string()),
             alpn: ssl
                 .selected_alpn_protocol()
                 .map(|p| String::from_utf8_lossy(p).into_owned()),
-            peer_sha256: leaf
-                .as_ref()
-                .and_then(|cert| cert.digest(MessageDigest::sha256()).ok())
-                .map(|digest| fingerprint_hex(&digest)),
-            peer_subject: leaf.map(|cert| {
-                cert.subject_name()
-                    .entries()
-                    .map(|e| {
-                        let key = e.object().nid().short_name().unwrap_or("?");
-                        let value = e.data().to_string().unwrap_or_default();
-                        format!("{key}={value}")
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }),
             resumed: Some(ssl.session_reused()),
+            ..TlsInfo::with_peer("openssl", leaf.as_deref())
         })
     }
 

@@ -42,7 +42,11 @@ fn api() -> Vec<(&'static str, &'static str, Vec<Option<Value>>)> {
             "ОбработатьЗапрос",
             vec![None, t(""), Some(Value::Bool(true)), t(""), t("")],
         ),
-        ("GetTlsSettings", "ПолучитьНастройкиTls", vec![None, t("")]),
+        (
+            "GetTlsSettings",
+            "ПолучитьНастройкиTls",
+            vec![None, t(""), t("")],
+        ),
         (
             "GetProxySettings",
             "ПолучитьНастройкиПрокси",

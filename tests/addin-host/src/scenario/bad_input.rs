@@ -128,6 +128,7 @@ fn api(addr: &str) -> Vec<Method> {
                     Value::Bool(false),
                 ),
                 p("ПутьКСертификату (CaCertPath)", Text, s("")),
+                p("Пины (Pins)", Text, s(&"00".repeat(32))),
             ],
         ),
         m(
@@ -416,6 +417,8 @@ fn malformed_tls() -> Vec<String> {
         r#"{"use_tls": true, "use_tls": true}"#,
         r#"{"use_tls": true, "client_pfx_path": "c.pfx", "client_pfx_password": 1234}"#,
         r#"{"use_tls": true, "client_pfx_path": "c.pfx", "client_pfx_password": ["pw"]}"#,
+        r#"{"use_tls": true, "pinned_sha256": 5}"#,
+        r#"{"use_tls": true, "pinned_sha256": [["sha256//x"]]}"#,
         &deep,
     ]
     .map(String::from)
@@ -460,6 +463,10 @@ fn malformed_settings_json_is_an_argument_error_naming_the_parameter(host: &Host
         (
             r#"{"client_pfx_path": "c.pfx", "client_cert_path": "c.pem", "client_key_path": "c.key"}"#,
             "client_pfx_path",
+        ),
+        (
+            r#"{"use_tls": true, "pinned_sha256": ["sha256//AAAA"]}"#,
+            "pinned_sha256: entry 1",
         ),
     ] {
         assert_argument(&obj, "Connect", &[addr.clone(), s(tls)], field);
@@ -512,6 +519,40 @@ fn malformed_batch_requests_name_the_index_and_field(host: &Host) {
         &[s(&good), Value::Bool(true), Value::I4(0)],
         "ЧислоПотоков (Threads): 0 threads",
     );
+}
+
+fn malformed_pins_are_argument_errors_naming_the_pin(host: &Host) {
+    let obj = host.client();
+    let good = "00".repeat(32);
+    for (pins, needle) in [
+        (
+            "sha256//AAAA".to_string(),
+            "entry 1 (\"sha256//AAAA\") holds 3 bytes",
+        ),
+        (format!("{good}, abc"), "entry 2 (\"abc\") has 3 hex digits"),
+        (format!("{good}\n{good}; zz"), "entry 3 (\"zz\")"),
+        (
+            "sha1//AAAA".to_string(),
+            "entry 1 (\"sha1//AAAA\") is not a SHA-256 pin",
+        ),
+        ("[1]".to_string(), "invalid JSON array of pins"),
+        (format!("[\"{good}\""), "invalid JSON array of pins"),
+        (format!("[\"{good}\", \"x\"]"), "entry 2 (\"x\")"),
+    ] {
+        let args = [Value::Bool(true), s(""), s(&pins)];
+        assert_argument(
+            &obj,
+            "GetTlsSettings",
+            &args,
+            &format!("Пины (Pins): {needle}"),
+        );
+    }
+    let json = call(
+        &obj,
+        "GetTlsSettings",
+        &[Value::Bool(true), s(""), s(&format!("[\"{good}\"]"))],
+    );
+    assert!(json.as_str().contains(r#""pinned_sha256":["#), "{json:?}");
     finish(obj);
 }
 
@@ -590,7 +631,7 @@ fn a_thousand_calls_after_close_are_closed_errors_and_leak_nothing(host: &Host) 
 pub type Check = (&'static str, fn(&Host));
 
 /// Every check of this scenario, by name.
-pub const CHECKS: [Check; 13] = [
+pub const CHECKS: [Check; 14] = [
     ("the good calls succeed", the_good_calls_succeed),
     (
         "every parameter rejects every wrong type and the connection survives",
@@ -628,6 +669,10 @@ pub const CHECKS: [Check; 13] = [
     (
         "malformed batch requests name the index and field",
         malformed_batch_requests_name_the_index_and_field,
+    ),
+    (
+        "malformed pins are argument errors naming the pin",
+        malformed_pins_are_argument_errors_naming_the_pin,
     ),
     (
         "missing or unusable certificate files are argument errors",
