@@ -11,10 +11,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -24,61 +22,6 @@ use tcplink::{
 };
 
 const SECONDS_5: Option<Duration> = Some(Duration::from_secs(5));
-
-/// What the plain-text server says after `STARTTLS`.
-#[derive(Clone, Copy)]
-enum GoAhead {
-    /// `220 go ahead`, then the socket is relayed to the TLS server.
-    Relay(u16),
-    /// `220 go ahead` and more plain text in the same write (an injection).
-    Injected,
-    /// `220 go ahead`, then silence.
-    Silent,
-}
-
-/// A plain-text server speaking just enough SMTP for the upgrade: `220 ready`, then `220 go
-/// ahead` to `STARTTLS`, then `go_ahead`'s behaviour.
-fn starttls_server(go_ahead: GoAhead) -> u16 {
-    fault_server(move |mut stream| {
-        stream.write_all(b"220 ready\r\n").unwrap();
-        let mut line = String::new();
-        BufReader::new(stream.try_clone().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line, "STARTTLS\r\n");
-        match go_ahead {
-            GoAhead::Relay(tls_port) => {
-                stream.write_all(b"220 go ahead\r\n").unwrap();
-                relay(stream, TcpStream::connect(("127.0.0.1", tls_port)).unwrap());
-            }
-            GoAhead::Injected => {
-                stream
-                    .write_all(b"220 go ahead\r\n250 INJECTED\r\n")
-                    .unwrap();
-                drain(&mut stream);
-            }
-            GoAhead::Silent => {
-                stream.write_all(b"220 go ahead\r\n").unwrap();
-                drain(&mut stream);
-            }
-        }
-    })
-}
-
-/// Copies bytes both ways between `a` and `b` until each side has ended its sending.
-fn relay(a: TcpStream, b: TcpStream) {
-    let pipe = |mut from: TcpStream, to: TcpStream| {
-        thread::spawn(move || {
-            let mut to_writer = &to;
-            let _ = std::io::copy(&mut from, &mut to_writer);
-            let _ = to.shutdown(Shutdown::Write);
-        })
-    };
-    let forth = pipe(a.try_clone().unwrap(), b.try_clone().unwrap());
-    let back = pipe(b, a);
-    let _ = forth.join();
-    let _ = back.join();
-}
 
 fn line_limits() -> ReadLimits<'static> {
     ReadLimits {
@@ -232,14 +175,6 @@ fn an_upgrade_is_bounded_by_its_timeout() {
         assert!(started.elapsed() < Duration::from_secs(3), "{b}");
         assert!(!conn.is_open(), "{b}");
     }
-}
-
-/// A server that reads until EOF and then answers how many bytes it got and closes.
-fn count_until_eof_server() -> u16 {
-    fault_server(|mut stream| {
-        let got = drain(&mut stream);
-        let _ = write!(stream, "got {} bytes\n", got.len());
-    })
 }
 
 fn until_eof() -> ReadLimits<'static> {

@@ -103,7 +103,7 @@ const LOGGING: P = P::optional(names!("Логирование", "Logging"), K::T
 pub const GET_LAST_ERROR: usize = 9;
 
 /// Every method, in the platform's numbering.
-pub static METHODS: [MethodSpec; 11] = [
+pub static METHODS: [MethodSpec; 13] = [
     MethodSpec {
         names: names!("ОткрытьСоединение", "Connect"),
         params: &[ADDRESS, TLS, PROXY, LOGGING],
@@ -279,6 +279,18 @@ pub static METHODS: [MethodSpec; 11] = [
         returns: Returns::Text,
         run: |s, a| Ok(Value::Text(log_json(s, a.size(0)?))),
     },
+    MethodSpec {
+        names: names!("НачатьTls", "StartTls"),
+        params: &[TLS],
+        returns: Returns::Bool,
+        run: |s, a| s.start_tls(&a.text(0)?).map(|_| Value::Bool(true)),
+    },
+    MethodSpec {
+        names: names!("ЗавершитьОтправку", "FinishSending"),
+        params: &[TIMEOUT],
+        returns: Returns::Bool,
+        run: |s, a| s.finish_sending(a.timeout(0)?).map(|_| Value::Bool(true)),
+    },
 ];
 
 /// `ПолучитьЛог`'s answer, with OPI's keys: `{"result": true, "logs": [...], "returned": n,
@@ -324,6 +336,8 @@ mod tests {
                 ("ПолучитьНастройкиПрокси", "GetProxySettings", 2, 5),
                 ("ПолучитьПоследнююОшибку", "GetLastError", 0, 0),
                 ("ПолучитьЛог", "GetLog", 0, 1),
+                ("НачатьTls", "StartTls", 0, 1),
+                ("ЗавершитьОтправку", "FinishSending", 0, 1),
             ]
         );
         assert_eq!(METHODS[GET_LAST_ERROR].names.en, "GetLastError");

@@ -2,7 +2,7 @@
 //! servers, and certificates generated at test time.
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -204,6 +204,54 @@ pub fn drain(stream: &mut TcpStream) -> Vec<u8> {
     let mut all = Vec::new();
     let _ = stream.read_to_end(&mut all);
     all
+}
+
+/// What the plain-text server says after `STARTTLS`.
+#[derive(Clone, Copy)]
+pub enum GoAhead {
+    /// `220 go ahead`, then the socket is relayed to the TLS server.
+    Relay(u16),
+    /// `220 go ahead` and more plain text in the same write (an injection).
+    Injected,
+    /// `220 go ahead`, then silence.
+    Silent,
+}
+
+/// A plain-text server speaking just enough SMTP for the upgrade: `220 ready`, then `220 go
+/// ahead` to `STARTTLS`, then `go_ahead`'s behaviour.
+pub fn starttls_server(go_ahead: GoAhead) -> u16 {
+    fault_server(move |mut stream| {
+        stream.write_all(b"220 ready\r\n").unwrap();
+        let mut line = String::new();
+        BufReader::new(stream.try_clone().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line, "STARTTLS\r\n");
+        match go_ahead {
+            GoAhead::Relay(tls_port) => {
+                stream.write_all(b"220 go ahead\r\n").unwrap();
+                relay(stream, TcpStream::connect(("127.0.0.1", tls_port)).unwrap());
+            }
+            GoAhead::Injected => {
+                stream
+                    .write_all(b"220 go ahead\r\n250 INJECTED\r\n")
+                    .unwrap();
+                drain(&mut stream);
+            }
+            GoAhead::Silent => {
+                stream.write_all(b"220 go ahead\r\n").unwrap();
+                drain(&mut stream);
+            }
+        }
+    })
+}
+
+/// A server that reads until EOF and then answers how many bytes it got and closes.
+pub fn count_until_eof_server() -> u16 {
+    fault_server(|mut stream| {
+        let got = drain(&mut stream);
+        let _ = writeln!(stream, "got {} bytes", got.len());
+    })
 }
 
 /// A certificate and its key as files.

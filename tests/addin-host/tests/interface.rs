@@ -50,6 +50,8 @@ fn api() -> Vec<(&'static str, &'static str, Vec<Option<Value>>)> {
         ),
         ("GetLastError", "ПолучитьПоследнююОшибку", vec![]),
         ("GetLog", "ПолучитьЛог", vec![n(100)]),
+        ("StartTls", "НачатьTls", vec![t("")]),
+        ("FinishSending", "ЗавершитьОтправку", vec![n(5000)]),
     ]
 }
 

@@ -9,7 +9,8 @@ mod fixtures;
 // Each test binary uses a different part of the fixtures.
 #[allow(unused_imports)]
 pub use fixtures::{
-    drain as read_to_end, fault_server, free_port, microsocks, pki, s_server, socat_echo, Peer,
+    count_until_eof_server, drain as read_to_end, fault_server, free_port, microsocks, pki,
+    s_server, socat_echo, starttls_server, GoAhead, Peer,
 };
 
 use std::io::Write;
