@@ -183,6 +183,15 @@ impl Connection {
         Ok(outcome)
     }
 
+    /// The transport under this connection, for a caller that drives it itself from here on
+    /// (the CLI after a STARTTLS upgrade); `None` when the connection is closed. Bytes received
+    /// and not yet read go with the connection: there are none right after a
+    /// [`start_tls`](Connection::start_tls).
+    pub fn into_transport(mut self) -> Option<Box<dyn Transport>> {
+        self.buffer.clear();
+        self.transport.take()
+    }
+
     /// Whether [`finish_sending`](Connection::finish_sending) closed the sending half.
     pub fn is_sending_finished(&self) -> bool {
         self.sending_finished

@@ -59,7 +59,7 @@ fn recorder() -> (Arc<Mutex<Vec<String>>>, ConnectOptions) {
 #[test]
 fn start_tls_upgrades_the_same_socket_on_every_backend() {
     let tls_server = s_server(&pki().server.cert, &pki().server.key, &[]);
-    let port = starttls_server(GoAhead::Relay(tls_server.port));
+    let port = starttls_server(SMTP_SHORT, GoAhead::Relay(tls_server.port));
     for b in Backend::compiled() {
         let (lines, options) = recorder();
         let mut conn = plain_until_go_ahead(port, &options);
@@ -91,7 +91,7 @@ fn start_tls_upgrades_the_same_socket_on_every_backend() {
 
 #[test]
 fn plaintext_after_the_go_ahead_refuses_the_upgrade_and_closes() {
-    let port = starttls_server(GoAhead::Injected);
+    let port = starttls_server(SMTP_SHORT, GoAhead::Injected);
     for b in Backend::compiled() {
         let (lines, options) = recorder();
         let mut conn = plain_until_go_ahead(port, &options);
@@ -136,7 +136,7 @@ fn an_upgrade_is_refused_on_tls_and_on_closed_connections() {
 
 #[test]
 fn bad_settings_refuse_the_upgrade_and_keep_the_connection() {
-    let port = starttls_server(GoAhead::Silent);
+    let port = starttls_server(SMTP_SHORT, GoAhead::Silent);
     let mut conn = plain_until_go_ahead(port, &quick());
     let settings = TlsSettings {
         min_version: Some("1.1".into()),
@@ -152,7 +152,7 @@ fn bad_settings_refuse_the_upgrade_and_keep_the_connection() {
 #[test]
 fn a_failed_upgrade_handshake_says_why_and_closes() {
     let tls_server = s_server(&pki().self_signed.cert, &pki().self_signed.key, &[]);
-    let port = starttls_server(GoAhead::Relay(tls_server.port));
+    let port = starttls_server(SMTP_SHORT, GoAhead::Relay(tls_server.port));
     for b in Backend::compiled() {
         let mut conn = plain_until_go_ahead(port, &quick());
         let err = conn.start_tls(&tls(b), SECONDS_5).unwrap_err();
@@ -164,7 +164,7 @@ fn a_failed_upgrade_handshake_says_why_and_closes() {
 
 #[test]
 fn an_upgrade_is_bounded_by_its_timeout() {
-    let port = starttls_server(GoAhead::Silent);
+    let port = starttls_server(SMTP_SHORT, GoAhead::Silent);
     for b in Backend::compiled() {
         let mut conn = plain_until_go_ahead(port, &quick());
         let started = Instant::now();

@@ -36,7 +36,7 @@ fn plain_until_go_ahead(obj: &AddinObject, port: u16) {
 #[test]
 fn start_tls_upgrades_the_connection_and_tls_info_shows_it() {
     let tls_server = openssl_rev(&ca_signed());
-    let port = starttls_server(GoAhead::Relay(tls_server.port));
+    let port = starttls_server(SMTP_SHORT, GoAhead::Relay(tls_server.port));
     let obj = client();
     plain_until_go_ahead(&obj, port);
     assert_eq!(obj.get_prop("TlsInfo").unwrap().value, s(""));
@@ -84,7 +84,7 @@ fn start_tls_refuses_tls_and_closed_connections() {
 
 #[test]
 fn plaintext_injected_after_the_go_ahead_refuses_the_upgrade_and_closes() {
-    let port = starttls_server(GoAhead::Injected);
+    let port = starttls_server(SMTP_SHORT, GoAhead::Injected);
     let obj = client();
     plain_until_go_ahead(&obj, port);
     assert_eq!(

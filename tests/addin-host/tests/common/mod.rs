@@ -10,7 +10,7 @@ mod fixtures;
 #[allow(unused_imports)]
 pub use fixtures::{
     count_until_eof_server, drain as read_to_end, fault_server, free_port, microsocks, pki,
-    s_server, socat_echo, starttls_server, GoAhead, Peer,
+    s_server, socat_echo, starttls_server, GoAhead, Peer, SMTP_SHORT,
 };
 
 use std::io::Write;
