@@ -29,6 +29,9 @@
 //!   the data owned; [`Connection::read_borrowed`] lends it in place ([`BorrowedRead`]) for a
 //!   caller that copies it elsewhere anyway; [`Connection::read_to`] writes it into a
 //!   [`std::io::Write`] as it arrives, in memory that does not grow with the answer.
+//! - [`Connection::start_tls`] upgrades a plain connection to TLS on the same socket (STARTTLS),
+//!   refusing plaintext that arrived before the upgrade and was not read;
+//!   [`Connection::finish_sending`] closes the sending half while reading goes on.
 //! - Every failure is an [`Error`] with a stable [`ErrorKind`].
 //! - An [`EventSink`] set in [`ConnectOptions::events`] is told every step as an [`Event`]:
 //!   resolution, each address tried, the proxy and TLS handshakes, sends, reads, the close and
