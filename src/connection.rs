@@ -233,7 +233,9 @@ impl Connection {
     ///   error, and the connection is **closed**. They came in plain text, so they could have
     ///   been put there by anyone on the path, and handing them out later as part of the TLS
     ///   stream is the STARTTLS injection flaw (CVE-2011-0411 and its kin); a protocol in which
-    ///   the server says anything after its "go ahead" is not being followed either way;
+    ///   the server says anything after its "go ahead" is not being followed either way (bytes
+    ///   that reach the socket only after this check are taken by the handshake as TLS records,
+    ///   which fails it);
     /// - a failed handshake: its error (`tls`, `timeout`); the socket is closed with it.
     ///
     /// After a refusal that closed it the connection is closed as by [`close`](Connection::close).
