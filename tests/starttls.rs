@@ -138,9 +138,12 @@ fn an_upgrade_is_refused_on_tls_and_on_closed_connections() {
 fn bad_settings_refuse_the_upgrade_and_keep_the_connection() {
     let port = starttls_server(SMTP_SHORT, GoAhead::Silent);
     let mut conn = plain_until_go_ahead(port, &quick());
+    let Some(backend) = Backend::default_compiled() else {
+        return;
+    };
     let settings = TlsSettings {
         min_version: Some("1.1".into()),
-        ..TlsSettings::default()
+        ..tls(backend)
     };
     let err = conn.start_tls(&settings, SECONDS_5).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Argument, "{err}");
