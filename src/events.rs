@@ -139,6 +139,12 @@ pub enum Event<'a> {
         /// Why it ended.
         end: ReadEnd,
     },
+    /// We finished sending (close_notify for TLS, then FIN); reading goes on:
+    /// `finished sending to 127.0.0.1:7000`.
+    FinishedSending {
+        /// The server, as given.
+        peer: &'a str,
+    },
     /// The connection was closed by us: `closed the connection to 127.0.0.1:7000`.
     Closed {
         /// The server, as given.
@@ -257,6 +263,7 @@ impl fmt::Display for Event<'_> {
             Event::Read { bytes, end } => {
                 write!(f, "read {}, ended on {}", Bytes(bytes), end.as_str())
             }
+            Event::FinishedSending { peer } => write!(f, "finished sending to {peer}"),
             Event::Closed { peer } => write!(f, "closed the connection to {peer}"),
             Event::Error(error) => write!(f, "error ({}): {}", error.kind(), error.message()),
         }
@@ -449,6 +456,10 @@ mod tests {
             (
                 Event::Read { bytes: 1, end: ReadEnd::Marker },
                 "read 1 byte, ended on marker".into(),
+            ),
+            (
+                Event::FinishedSending { peer: "127.0.0.1:7000" },
+                "finished sending to 127.0.0.1:7000".into(),
             ),
             (
                 Event::Closed { peer: "127.0.0.1:7000" },

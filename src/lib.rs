@@ -32,6 +32,9 @@
 //! - [`process_request`] is one connect-send-read-close round trip; [`process_requests`] runs
 //!   many at once on a bounded number of scoped threads, with the results in the order of the
 //!   requests, and [`batch_json`] is their JSON form for the add-in and the CLI.
+//! - [`Connection::start_tls`] upgrades a plain connection to TLS on the same socket (STARTTLS),
+//!   refusing plaintext that arrived before the upgrade and was not read;
+//!   [`Connection::finish_sending`] closes the sending half while reading goes on.
 //! - Every failure is an [`Error`] with a stable [`ErrorKind`].
 //! - An [`EventSink`] set in [`ConnectOptions::events`] is told every step as an [`Event`]:
 //!   resolution, each address tried, the proxy and TLS handshakes, sends, reads, the close and

@@ -109,7 +109,7 @@ const AS_STRING: P = P::optional(
 pub const GET_LAST_ERROR: usize = 9;
 
 /// Every method, in the platform's numbering.
-pub static METHODS: [MethodSpec; 12] = [
+pub static METHODS: [MethodSpec; 14] = [
     MethodSpec {
         names: names!("ОткрытьСоединение", "Connect"),
         params: &[ADDRESS, TLS, PROXY, LOGGING],
@@ -310,6 +310,18 @@ pub static METHODS: [MethodSpec; 12] = [
             Ok(Value::Text(json))
         },
     },
+    MethodSpec {
+        names: names!("НачатьTls", "StartTls"),
+        params: &[TLS],
+        returns: Returns::Bool,
+        run: |s, a| s.start_tls(&a.text(0)?).map(|_| Value::Bool(true)),
+    },
+    MethodSpec {
+        names: names!("ЗавершитьОтправку", "FinishSending"),
+        params: &[TIMEOUT],
+        returns: Returns::Bool,
+        run: |s, a| s.finish_sending(a.timeout(0)?).map(|_| Value::Bool(true)),
+    },
 ];
 
 /// `ПолучитьЛог`'s answer, with OPI's keys: `{"result": true, "logs": [...], "returned": n,
@@ -356,6 +368,8 @@ mod tests {
                 ("ПолучитьПоследнююОшибку", "GetLastError", 0, 0),
                 ("ПолучитьЛог", "GetLog", 0, 1),
                 ("ОбработатьЗапросы", "ProcessRequests", 1, 3),
+                ("НачатьTls", "StartTls", 0, 1),
+                ("ЗавершитьОтправку", "FinishSending", 0, 1),
             ]
         );
         assert_eq!(METHODS[GET_LAST_ERROR].names.en, "GetLastError");

@@ -51,9 +51,14 @@ impl Default for ClientState {
 }
 
 impl ClientState {
+    /// `ТаймаутПодключения` as a bound (zero: none).
+    fn connect_timeout(&self) -> Option<Duration> {
+        Some(Duration::from_millis(u64::from(self.connect_timeout_ms)))
+    }
+
     fn connect_options(&self) -> ConnectOptions {
         ConnectOptions {
-            connect_timeout: Some(Duration::from_millis(u64::from(self.connect_timeout_ms))),
+            connect_timeout: self.connect_timeout(),
             events: self
                 .log
                 .as_ref()
@@ -114,6 +119,29 @@ impl ClientState {
     /// Sends `data` within `timeout`.
     pub fn send(&mut self, data: &[u8], timeout: Option<Duration>) -> Result<()> {
         self.open_connection()?.send(data, timeout)
+    }
+
+    /// `НачатьTls`: upgrades the open plain connection to TLS (STARTTLS) with the settings JSON
+    /// `tls_json` (`""`: TLS with every default), within this object's connect timeout (see
+    /// [`Connection::start_tls`]: unread plaintext refuses the upgrade and closes the
+    /// connection). Settings that turn TLS off are an `argument` error.
+    pub fn start_tls(&mut self, tls_json: &str) -> Result<()> {
+        let settings = if tls_json.trim().is_empty() {
+            // Every default: verification on, the default backend.
+            TlsSettings::default()
+        } else {
+            TlsSettings::from_json(tls_json)?.ok_or_else(|| {
+                Error::argument("Tls", "use_tls is false: the settings do not ask for TLS")
+            })?
+        };
+        let timeout = self.connect_timeout();
+        self.open_connection()?.start_tls(&settings, timeout)
+    }
+
+    /// `ЗавершитьОтправку`: closes the sending half within `timeout` (see
+    /// [`Connection::finish_sending`]); reading goes on.
+    pub fn finish_sending(&mut self, timeout: Option<Duration>) -> Result<()> {
+        self.open_connection()?.finish_sending(timeout)
     }
 
     /// Reads by the reading rules, lending the data in place (see

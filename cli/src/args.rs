@@ -241,6 +241,12 @@ pub struct EndpointArgs {
     #[arg(long, value_name = "URL|JSON|FILE", help_heading = "Connection")]
     pub proxy: Option<String>,
 
+    /// Start plain and upgrade to TLS the way the protocol says (SMTP: EHLO, STARTTLS; IMAP:
+    /// a1 STARTTLS; POP3: STLS; FTP: AUTH TLS), with the TLS options given (verification on by
+    /// default). Anything the server sends after its go-ahead refuses the upgrade.
+    #[arg(long, value_name = "PROTOCOL", help_heading = "TLS")]
+    pub starttls: Option<crate::starttls::Protocol>,
+
     /// One bound on resolving, connecting, the proxy and the TLS handshakes (0: none).
     #[arg(long, value_name = "DURATION", default_value = "10000", value_parser = parse_duration, help_heading = "Connection")]
     pub connect_timeout: Duration,

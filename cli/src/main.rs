@@ -15,6 +15,7 @@ mod progress;
 mod proxy_url;
 mod render;
 mod server;
+mod starttls;
 
 use std::process::ExitCode;
 

@@ -179,4 +179,9 @@ impl Transport for NativeTlsTransport {
             .shutdown(Shutdown::Write)
             .and(notified)
     }
+
+    fn into_plain_socket(self: Box<Self>) -> Result<TimedSocket, Box<dyn Transport>> {
+        // Already TLS: there is no plain socket to upgrade.
+        Err(self)
+    }
 }

@@ -283,4 +283,9 @@ impl Transport for RustlsTransport {
         let flushed = self.stream.flush();
         self.stream.sock.shutdown(Shutdown::Write).and(flushed)
     }
+
+    fn into_plain_socket(self: Box<Self>) -> Result<TimedSocket, Box<dyn Transport>> {
+        // Already TLS: there is no plain socket to upgrade.
+        Err(self)
+    }
 }

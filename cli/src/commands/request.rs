@@ -17,6 +17,7 @@ use crate::input::{self, Payload};
 use crate::output;
 use crate::progress::{Counting, Progress};
 use crate::render::{Format, Renderer};
+use crate::starttls::{self, Protocol};
 
 /// How much is written under one `--timeout`.
 const SEND_CHUNK: usize = 64 * 1024;
@@ -48,6 +49,7 @@ pub fn run(args: &RequestArgs) -> Result<()> {
     let exchange = exchange(
         &endpoint,
         &options,
+        args.endpoint.starttls,
         &payload,
         &limits,
         args.verbose,
@@ -76,12 +78,13 @@ pub struct Exchange {
     pub tls: Option<TlsInfo>,
 }
 
-/// Connects to `endpoint`, sends `payload` (each 64 KiB within the whole-read timeout of
+/// Connects to `endpoint` (plain, then upgraded, with `starttls`), sends `payload` (each 64 KiB within the whole-read timeout of
 /// `limits`), reads one answer by the reading rules into `answer` as it arrives, and closes.
 /// With `verbose`, reports the connection on stderr.
 pub fn exchange(
     endpoint: &Endpoint,
     options: &ConnectOptions,
+    starttls: Option<Protocol>,
     payload: &Payload,
     limits: &ReadLimits<'_>,
     verbose: bool,
@@ -89,7 +92,7 @@ pub fn exchange(
 ) -> Result<Exchange> {
     limits.validate()?;
     let peer = endpoint.target.to_string();
-    let mut transport = endpoint.connect(options)?;
+    let mut transport = starttls::connect(endpoint, options, starttls)?;
     if verbose {
         output::report_connection(&peer, transport.as_ref());
     }

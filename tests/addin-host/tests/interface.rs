@@ -59,6 +59,8 @@ fn api() -> Vec<(&'static str, &'static str, Vec<Option<Value>>)> {
             "ОбработатьЗапросы",
             vec![None, Some(Value::Bool(true)), n(16)],
         ),
+        ("StartTls", "НачатьTls", vec![t("")]),
+        ("FinishSending", "ЗавершитьОтправку", vec![n(5000)]),
     ]
 }
 
