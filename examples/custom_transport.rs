@@ -100,6 +100,11 @@ impl Transport for TelnetData {
     fn shutdown(&mut self) -> io::Result<()> {
         self.socket.shutdown(Shutdown::Write)
     }
+
+    fn into_plain_socket(self: Box<Self>) -> Result<TimedSocket, Box<dyn Transport>> {
+        // The socket carries Telnet framing: upgrading it as bare TCP would lose the framing.
+        Err(self)
+    }
 }
 
 /// The device server: takes the `READ` command and answers a binary frame with 0xFF in it,

@@ -119,22 +119,7 @@ impl Endpoint {
         socket.set_deadline(deadline);
         let mut transport: Box<dyn Transport> = match tls {
             None => Box::new(socket),
-            Some(params) => {
-                events.emit(Event::TlsHandshake {
-                    backend: params.backend,
-                    server_name: &params.server_name,
-                    verify: params.verify,
-                });
-                let started = Instant::now();
-                let transport = tls::handshake(socket, &params, &self.target.to_string())?;
-                if let Some(info) = events.is_on().then(|| transport.tls_info()).flatten() {
-                    events.emit(Event::TlsEstablished {
-                        info: &info,
-                        elapsed: started.elapsed(),
-                    });
-                }
-                transport
-            }
+            Some(params) => tls_handshake(socket, &params, &self.target.to_string(), events)?,
         };
         transport.socket_mut().set_deadline(Deadline::NONE);
         Ok(transport)
@@ -167,6 +152,30 @@ impl Endpoint {
         });
         Ok(socket)
     }
+}
+
+/// Runs the TLS handshake over `socket` (bounded by its deadlines), telling `events` that it
+/// starts and what it negotiated: the last step of a TLS connect, and all of a STARTTLS upgrade.
+pub(crate) fn tls_handshake(
+    socket: TimedSocket,
+    params: &TlsParams,
+    peer: &str,
+    events: Emitter<'_>,
+) -> Result<Box<dyn Transport>> {
+    events.emit(Event::TlsHandshake {
+        backend: params.backend,
+        server_name: &params.server_name,
+        verify: params.verify,
+    });
+    let started = Instant::now();
+    let transport = tls::handshake(socket, params, peer)?;
+    if let Some(info) = events.is_on().then(|| transport.tls_info()).flatten() {
+        events.emit(Event::TlsEstablished {
+            info: &info,
+            elapsed: started.elapsed(),
+        });
+    }
+    Ok(transport)
 }
 
 /// Connects to the first of `addrs` that accepts, as [`Endpoint::connect`] connects to the

@@ -2,8 +2,8 @@
 //! sets in [`ConnectOptions::events`](crate::ConnectOptions::events).
 //!
 //! Events cover the connector chain (name resolution, each address tried and its outcome, the
-//! proxy handshake, the TLS handshake with the peer certificate's subject and SHA-256
-//! fingerprint) and the connection's life (each send and read with its size and why the read
+//! proxy handshake, the TLS handshake with the server certificate's subject, issuer, validity,
+//! SHA-256 fingerprint and public key in pin form) and the connection's life (each send and read with its size and why the read
 //! ended, the close, every error). They never hold payload bytes or a password: a proxy is named
 //! by its kind, address and login only.
 //!
@@ -125,9 +125,11 @@ pub enum Event<'a> {
         verify: bool,
     },
     /// The TLS handshake finished:
-    /// `TLS: rustls TLSv1.3 TLS13_AES_256_GCM_SHA384, subject CN=localhost, sha256 AB:CD:…, in
-    /// 4 ms` (with `, ALPN h2` and `, resumed` when they apply; what the backend does not report
-    /// is left out).
+    /// `TLS: rustls TLSv1.3 TLS13_AES_256_GCM_SHA384, subject CN=localhost, issuer CN=Test CA,
+    /// valid 2026-01-01 00:00:00 UTC to 2027-01-01 00:00:00 UTC, sha256 AB:CD:…, key
+    /// sha256//q83…=, in 4 ms` (with `, ALPN h2` and `, resumed` when they apply; what the
+    /// backend does not report is left out). `sha256` is the certificate's fingerprint, `key`
+    /// the public key's in pin form (what `pinned_sha256` takes).
     TlsEstablished {
         /// What was negotiated.
         info: &'a TlsInfo,
@@ -145,6 +147,12 @@ pub enum Event<'a> {
         bytes: usize,
         /// Why it ended.
         end: ReadEnd,
+    },
+    /// We finished sending (close_notify for TLS, then FIN); reading goes on:
+    /// `finished sending to 127.0.0.1:7000`.
+    FinishedSending {
+        /// The server, as given.
+        peer: &'a str,
     },
     /// The connection was closed by us: `closed the connection to 127.0.0.1:7000`.
     Closed {
@@ -246,8 +254,17 @@ impl fmt::Display for Event<'_> {
                 if let Some(subject) = &info.peer_subject {
                     write!(f, ", subject {subject}")?;
                 }
+                if let Some(issuer) = &info.peer_issuer {
+                    write!(f, ", issuer {issuer}")?;
+                }
+                if let (Some(from), Some(to)) = (&info.peer_not_before, &info.peer_not_after) {
+                    write!(f, ", valid {from} to {to}")?;
+                }
                 if let Some(sha256) = &info.peer_sha256 {
                     write!(f, ", sha256 {sha256}")?;
+                }
+                if let Some(key) = &info.peer_key_sha256 {
+                    write!(f, ", key {key}")?;
                 }
                 if let Some(alpn) = &info.alpn {
                     write!(f, ", ALPN {alpn}")?;
@@ -261,6 +278,7 @@ impl fmt::Display for Event<'_> {
             Event::Read { bytes, end } => {
                 write!(f, "read {}, ended on {}", Bytes(bytes), end.as_str())
             }
+            Event::FinishedSending { peer } => write!(f, "finished sending to {peer}"),
             Event::Closed { peer } => write!(f, "closed the connection to {peer}"),
             Event::Error(error) => write!(f, "error ({}): {}", error.kind(), error.message()),
         }
@@ -343,7 +361,11 @@ mod tests {
             cipher: Some("TLS13_AES_256_GCM_SHA384".into()),
             alpn: None,
             peer_subject: Some("CN=localhost".into()),
+            peer_issuer: Some("CN=Test CA".into()),
+            peer_not_before: Some("2026-01-01 00:00:00 UTC".into()),
+            peer_not_after: Some("2027-01-01 00:00:00 UTC".into()),
             peer_sha256: Some("AB:CD".into()),
+            peer_key_sha256: Some("sha256//q80=".into()),
             resumed: Some(false),
         }
     }
@@ -366,6 +388,9 @@ mod tests {
             backend: "native-tls",
             version: None,
             cipher: None,
+            peer_issuer: None,
+            peer_not_before: None,
+            peer_key_sha256: None,
             ..info()
         };
         let error = Error::new(ErrorKind::Connect, "cannot connect to 127.0.0.1:7000");
@@ -433,11 +458,14 @@ mod tests {
             ),
             (
                 Event::TlsEstablished { info: &plain, elapsed: ms },
-                "TLS: rustls TLSv1.3 TLS13_AES_256_GCM_SHA384, subject CN=localhost, sha256 AB:CD, in 3 ms".into(),
+                "TLS: rustls TLSv1.3 TLS13_AES_256_GCM_SHA384, subject CN=localhost, issuer CN=Test CA, \
+                 valid 2026-01-01 00:00:00 UTC to 2027-01-01 00:00:00 UTC, sha256 AB:CD, key sha256//q80=, in 3 ms".into(),
             ),
             (
                 Event::TlsEstablished { info: &resumed, elapsed: ms },
-                "TLS: rustls TLSv1.3 TLS13_AES_256_GCM_SHA384, subject CN=localhost, sha256 AB:CD, ALPN h2, resumed, in 3 ms".into(),
+                "TLS: rustls TLSv1.3 TLS13_AES_256_GCM_SHA384, subject CN=localhost, issuer CN=Test CA, \
+                 valid 2026-01-01 00:00:00 UTC to 2027-01-01 00:00:00 UTC, sha256 AB:CD, key sha256//q80=, \
+                 ALPN h2, resumed, in 3 ms".into(),
             ),
             (
                 Event::TlsEstablished { info: &native, elapsed: ms },
@@ -447,6 +475,10 @@ mod tests {
             (
                 Event::Read { bytes: 1, end: ReadEnd::Marker },
                 "read 1 byte, ended on marker".into(),
+            ),
+            (
+                Event::FinishedSending { peer: "127.0.0.1:7000" },
+                "finished sending to 127.0.0.1:7000".into(),
             ),
             (
                 Event::Closed { peer: "127.0.0.1:7000" },

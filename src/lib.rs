@@ -31,6 +31,12 @@
 //!   the data owned; [`Connection::read_borrowed`] lends it in place ([`BorrowedRead`]) for a
 //!   caller that copies it elsewhere anyway; [`Connection::read_to`] writes it into a
 //!   [`std::io::Write`] as it arrives, in memory that does not grow with the answer.
+//! - [`process_request`] is one connect-send-read-close round trip; [`process_requests`] runs
+//!   many at once on a bounded number of scoped threads, with the results in the order of the
+//!   requests, and [`batch_json`] is their JSON form for the add-in and the CLI.
+//! - [`Connection::start_tls`] upgrades a plain connection to TLS on the same socket (STARTTLS),
+//!   refusing plaintext that arrived before the upgrade and was not read;
+//!   [`Connection::finish_sending`] closes the sending half while reading goes on.
 //! - Every failure is an [`Error`] with a stable [`ErrorKind`].
 //! - An [`EventSink`] set in [`ConnectOptions::events`] is told every step as an [`Event`]:
 //!   resolution, each address tried, the proxy and TLS handshakes, sends, reads, the close and
@@ -51,6 +57,8 @@
 #![warn(missing_docs)]
 
 pub mod backends;
+mod batch;
+pub mod batch_json;
 mod connect;
 mod connection;
 pub mod events;
@@ -61,6 +69,7 @@ mod resolve;
 mod settings;
 pub mod tls;
 
+pub use batch::{process_requests, thread_count, MAX_THREADS};
 pub use connect::{connect_addresses, ConnectOptions, Endpoint, DEFAULT_ATTEMPT_DELAY};
 pub use connection::{process_request, Connection, Request};
 pub use events::{Event, EventSink};

@@ -1,9 +1,8 @@
 //! The proxy settings users pass as JSON (the seed's format, extended), and the functions that
 //! build them (`GetProxySettings`); the TLS settings beside them come from the transport layer.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
+pub use tcplink_transport::settings::Secret;
 use tcplink_transport::settings::{non_empty, settings_json};
 use tcplink_transport::{Error, HostPort, Result};
 
@@ -48,17 +47,6 @@ impl ProxyKind {
                 format!("unknown proxy type {other:?} (expected socks5, socks4, socks4a or http)"),
             )),
         }
-    }
-}
-
-/// A secret string (a proxy password) that never shows in `Debug` output or error messages.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(pub String);
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("\"***\"")
     }
 }
 

@@ -4,10 +4,11 @@
 
 pub use tcplink_transport::tls::{
     certificate_error, certificate_reason, fingerprint_hex, handshake_error, handshake_io_error,
-    read_setting_file, utc_text, Backend, CertProblem, TlsInfo, TlsParams, TlsVersion,
+    pin_text, read_setting_file, utc_text, Backend, CertProblem, ClientIdentity, Pins, TlsInfo,
+    TlsParams, TlsVersion, PIN_PREFIX,
 };
-#[cfg(any(feature = "rustls", feature = "native-tls"))]
-pub use tcplink_transport::tls::{sha256_fingerprint, subject_of_der};
+#[cfg(any(feature = "rustls", feature = "openssl", feature = "native-tls"))]
+pub use tcplink_transport::tls::{sha256_fingerprint, CertFacts};
 use tcplink_transport::{Error, Result, TimedSocket, Transport};
 
 /// Runs the TLS handshake over `socket` (bounded by its deadlines) with the chosen backend.

@@ -98,11 +98,14 @@ fn tls_module_paths_resolve() {
         ),
         Err(e) => assert!(Backend::compiled().is_empty(), "{e}"),
     }
-    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    #[cfg(any(feature = "rustls", feature = "openssl", feature = "native-tls"))]
     let _ = (
         tcplink::tls::sha256_fingerprint,
-        tcplink::tls::subject_of_der,
+        tcplink::tls::CertFacts::from_der,
+        tcplink::tls::TlsInfo::with_peer,
     );
+    assert!(tcplink::tls::pin_text(&[0; 32]).starts_with(tcplink::tls::PIN_PREFIX));
+    assert!(tcplink::tls::Pins::parse(&["00"]).is_err());
 }
 
 #[test]

@@ -31,20 +31,6 @@ const REFUSALS: [(&str, &str); 6] = [
     ),
 ];
 
-/// Runs the `openssl` command line in `dir`, which must succeed.
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("openssl runs");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// `openssl x509 -text` of a certificate, to check that it is what the row says.
 fn text_of(cert: &Path) -> String {
     let out = Command::new("openssl")
@@ -53,83 +39,6 @@ fn text_of(cert: &Path) -> String {
         .output()
         .expect("openssl runs");
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// A self-signed certificate as tutorials make it: `openssl req -x509 -newkey <key> ...`.
-fn req_x509(dir: &Path, name: &str, key: &[&str], subject: &str, extra: &[&str]) -> CertFiles {
-    let files = CertFiles {
-        cert: dir.join(format!("{name}.pem")),
-        key: dir.join(format!("{name}.key")),
-    };
-    let mut args = vec!["req", "-x509", "-nodes", "-days", "30", "-subj", subject];
-    args.extend(["-newkey"]);
-    args.extend(key);
-    args.extend(["-keyout", files.key.to_str().unwrap()]);
-    args.extend(["-out", files.cert.to_str().unwrap()]);
-    args.extend(extra);
-    openssl(dir, &args);
-    files
-}
-
-/// A key and certificate signing request for `subject`.
-fn csr(dir: &Path, name: &str, subject: &str) -> (PathBuf, PathBuf) {
-    let (key, req) = (
-        dir.join(format!("{name}.key")),
-        dir.join(format!("{name}.csr")),
-    );
-    openssl(
-        dir,
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            subject,
-            "-keyout",
-            key.to_str().unwrap(),
-            "-out",
-            req.to_str().unwrap(),
-        ],
-    );
-    (key, req)
-}
-
-/// `openssl x509 -req`: turns the request `req` into the certificate `cert`, valid for 30 days,
-/// signed as `signing` says (`-signkey KEY`, or `-CA`/`-CAkey` with an extension file).
-fn sign_request(dir: &Path, req: &Path, signing: &[&str], cert: &Path) {
-    let mut args = vec!["x509", "-req", "-days", "30", "-in", req.to_str().unwrap()];
-    args.extend_from_slice(signing);
-    args.extend(["-out", cert.to_str().unwrap()]);
-    openssl(dir, &args);
-}
-
-/// A certificate for `subject` signed by `issuer` with the extensions in `ext` (a config text).
-fn signed(dir: &Path, name: &str, subject: &str, issuer: &CertFiles, ext: &str) -> CertFiles {
-    let (key, req) = csr(dir, name, subject);
-    let ext_file = dir.join(format!("{name}.ext"));
-    std::fs::write(&ext_file, ext).unwrap();
-    let cert = dir.join(format!("{name}.pem"));
-    let signing = [
-        "-CA",
-        issuer.cert.to_str().unwrap(),
-        "-CAkey",
-        issuer.key.to_str().unwrap(),
-        "-CAcreateserial",
-        "-extfile",
-        ext_file.to_str().unwrap(),
-    ];
-    sign_request(dir, &req, &signing, &cert);
-    CertFiles { cert, key }
-}
-
-/// An X.509 v1 certificate: `openssl x509 -req` self-signing a request, without extensions.
-fn v1_self_signed(dir: &Path) -> CertFiles {
-    let (key, req) = csr(dir, "v1", "/CN=localhost");
-    let cert = dir.join("v1.pem");
-    sign_request(dir, &req, &["-signkey", key.to_str().unwrap()], &cert);
-    CertFiles { cert, key }
 }
 
 /// A self-signed certificate for localhost valid from `from` to `to` (years), marked `CA:TRUE`

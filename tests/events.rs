@@ -5,7 +5,6 @@
 mod common;
 
 use std::io::Write;
-use std::process::Command;
 use std::sync::Arc;
 
 use common::*;
@@ -115,17 +114,6 @@ fn process_request_tells_every_step() {
             format!("error (argument): {}", err.message()),
         ]
     );
-}
-
-/// The SHA-256 fingerprint of a PEM certificate as `openssl x509` prints it (`AB:CD:…`).
-fn openssl_fingerprint(cert: &std::path::Path) -> String {
-    let out = Command::new("openssl")
-        .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
-        .arg(cert)
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    text.trim().split_once('=').unwrap().1.to_string()
 }
 
 #[test]
@@ -294,4 +282,36 @@ fn tls_through_a_proxy_tells_both_handshakes() {
     assert_eq!(lines[4], format!("TLS handshake ({b}) with localhost"));
     assert!(lines[5].starts_with(&format!("TLS: {b}")), "{lines:#?}");
     assert_no_password(&rec, PASSWORD);
+}
+
+#[test]
+fn a_pfx_password_never_shows_in_events() {
+    let peer = s_server_verifying_clients();
+    let dir = tempfile::tempdir().unwrap();
+    let pfx = pkcs12_export(dir.path(), "client", &pki().client, None, PASSWORD, &[]);
+    for b in Backend::compiled() {
+        for password in [PASSWORD, "wrong-pass"] {
+            let settings = tcplink::TlsSettings {
+                client_pfx_path: Some(pfx.to_string_lossy().into_owned()),
+                client_pfx_password: Some(tcplink::Secret(password.into())),
+                ..tls_with_ca(b)
+            };
+            let rec = Arc::new(Recorder::default());
+            let ep = endpoint(&peer.addr(), Some(settings), None);
+            let result = Connection::open(&ep, &recording(&rec)).and_then(|mut conn| {
+                conn.send(b"pfx\n", None)?;
+                conn.read(&limits(0, b"\n", 5000)).map(|out| out.data)
+            });
+            let lines = rec.lines();
+            match password {
+                PASSWORD => assert_eq!(result.unwrap(), b"xfp\n", "{b}"),
+                _ => assert_eq!(
+                    lines.last().unwrap(),
+                    &format!("error (argument): {}", result.unwrap_err().message()),
+                    "{b}"
+                ),
+            }
+            assert_no_password(&rec, password);
+        }
+    }
 }

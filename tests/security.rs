@@ -111,4 +111,9 @@ fn malformed_proxy_json_does_not_echo_the_password() {
         assert_eq!(err.kind(), ErrorKind::Argument, "{err}");
         assert_no_secret(&err.to_string());
     }
+    // A password written as a number is refused without quoting it (serde would).
+    let err =
+        ProxySettings::from_json(r#"{"server": "p", "port": 1, "password": 73519}"#).unwrap_err();
+    assert!(err.message().contains("must be a string"), "{err}");
+    assert!(!err.message().contains("73519"), "{err}");
 }

@@ -154,12 +154,7 @@ fn server_name_overrides_sni_and_verification_name() {
 
 #[test]
 fn mutual_tls_against_s_server_verify() {
-    let ca = pki().ca.to_str().unwrap().to_string();
-    let peer = s_server(
-        &pki().server.cert,
-        &pki().server.key,
-        &["-Verify", "1", "-CAfile", &ca],
-    );
+    let peer = s_server_verifying_clients();
     for b in backends() {
         let settings = TlsSettings {
             client_cert_path: Some(pki().client.cert.to_string_lossy().into_owned()),
@@ -188,6 +183,41 @@ fn mutual_tls_against_s_server_verify() {
             }
         };
         assert!(failed, "{b}: a client without a certificate was served");
+    }
+}
+
+/// A client key encrypted with a passphrase (what `openssl genpkey -aes256` makes) is refused by
+/// every backend as an `argument` error naming `client_key_path`, at once: no backend may ask for
+/// the passphrase on the process's terminal (OpenSSL's default), which inside 1C waits forever.
+#[test]
+fn an_encrypted_client_key_is_refused_without_asking_for_a_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("encrypted.key");
+    openssl(
+        dir.path(),
+        &[
+            "pkey",
+            "-in",
+            pki().client.key.to_str().unwrap(),
+            "-aes256",
+            "-passout",
+            "pass:secret",
+            "-out",
+            key.to_str().unwrap(),
+        ],
+    );
+    let peer = s_server_verifying_clients();
+    for b in backends() {
+        let settings = TlsSettings {
+            client_cert_path: Some(pki().client.cert.to_string_lossy().into_owned()),
+            client_key_path: Some(key.to_string_lossy().into_owned()),
+            ..tls_with_ca(b)
+        };
+        let started = Instant::now();
+        let err = open(&peer.addr(), settings).map(|_| ()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Argument, "{b}: {err}");
+        assert!(err.to_string().contains("client_key_path"), "{b}: {err}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{b}: waited");
     }
 }
 

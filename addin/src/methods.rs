@@ -2,7 +2,8 @@
 //! numbering. Each entry has both names, its parameters with their defaults, what it returns on
 //! failure, and the function that runs it.
 
-use tcplink::{BorrowedRead, ReadLimits, Result};
+use tcplink::batch_json::AnswerForm;
+use tcplink::{BorrowedRead, ReadLimits, Result, MAX_THREADS};
 
 use crate::encodings::TextEncoding;
 use crate::names;
@@ -98,12 +99,17 @@ const ADDRESS: P = P::required(names!("Адрес", "Address"), K::Text);
 const TLS: P = P::optional(names!("Tls", "Tls"), K::Text, D::Text(""));
 const PROXY: P = P::optional(names!("Прокси", "Proxy"), K::Text, D::Text(""));
 const LOGGING: P = P::optional(names!("Логирование", "Logging"), K::Text, D::Text(""));
+const AS_STRING: P = P::optional(
+    names!("ОтветСтрокой", "AsString"),
+    K::Boolean,
+    D::Boolean(true),
+);
 
 /// Index of `ПолучитьПоследнююОшибку`, the one method that does not reset the last error.
 pub const GET_LAST_ERROR: usize = 9;
 
 /// Every method, in the platform's numbering.
-pub static METHODS: [MethodSpec; 11] = [
+pub static METHODS: [MethodSpec; 14] = [
     MethodSpec {
         names: names!("ОткрытьСоединение", "Connect"),
         params: &[ADDRESS, TLS, PROXY, LOGGING],
@@ -197,11 +203,7 @@ pub static METHODS: [MethodSpec; 11] = [
         params: &[
             ADDRESS,
             P::optional(names!("Данные", "Data"), K::TextOrBinary, D::Text("")),
-            P::optional(
-                names!("ОтветСтрокой", "AsString"),
-                K::Boolean,
-                D::Boolean(true),
-            ),
+            AS_STRING,
             TLS,
             PROXY,
         ],
@@ -231,9 +233,13 @@ pub static METHODS: [MethodSpec; 11] = [
                 K::Text,
                 D::Text(""),
             ),
+            P::optional(names!("Пины", "Pins"), K::Text, D::Text("")),
         ],
         returns: Returns::Text,
-        run: |_, a| Ok(Value::Text(tls_settings_json(a.boolean(0)?, &a.text(1)?))),
+        run: |_, a| {
+            let json = tls_settings_json(a.boolean(0)?, &a.text(1)?, (&a.text(2)?, &a.label(2)))?;
+            Ok(Value::Text(json))
+        },
     },
     MethodSpec {
         names: names!("ПолучитьНастройкиПрокси", "GetProxySettings"),
@@ -279,6 +285,43 @@ pub static METHODS: [MethodSpec; 11] = [
         returns: Returns::Text,
         run: |s, a| Ok(Value::Text(log_json(s, a.size(0)?))),
     },
+    MethodSpec {
+        names: names!("ОбработатьЗапросы", "ProcessRequests"),
+        params: &[
+            P::required(names!("Запросы", "Requests"), K::Text),
+            AS_STRING,
+            P::optional(names!("ЧислоПотоков", "Threads"), K::Number, D::Number(16)),
+        ],
+        returns: Returns::Text,
+        run: |s, a| {
+            let threads = a.size(2)?;
+            if threads == 0 {
+                return Err(tcplink::Error::argument(
+                    &a.label(2),
+                    format!("0 threads: give 1 or more (at most {MAX_THREADS} run at once)"),
+                ));
+            }
+            let form = if a.boolean(1)? {
+                AnswerForm::Text
+            } else {
+                AnswerForm::Base64
+            };
+            let json = s.process_requests(&a.text(0)?, &a.label(0), form, threads)?;
+            Ok(Value::Text(json))
+        },
+    },
+    MethodSpec {
+        names: names!("НачатьTls", "StartTls"),
+        params: &[TLS],
+        returns: Returns::Bool,
+        run: |s, a| s.start_tls(&a.text(0)?).map(|_| Value::Bool(true)),
+    },
+    MethodSpec {
+        names: names!("ЗавершитьОтправку", "FinishSending"),
+        params: &[TIMEOUT],
+        returns: Returns::Bool,
+        run: |s, a| s.finish_sending(a.timeout(0)?).map(|_| Value::Bool(true)),
+    },
 ];
 
 /// `ПолучитьЛог`'s answer, with OPI's keys: `{"result": true, "logs": [...], "returned": n,
@@ -320,10 +363,13 @@ mod tests {
                 ("ПрочитатьДвоичныеДанные", "ReadBinaryData", 0, 4),
                 ("ПрочитатьСтроку", "ReadLine", 0, 4),
                 ("ОбработатьЗапрос", "ProcessRequest", 1, 5),
-                ("ПолучитьНастройкиTls", "GetTlsSettings", 1, 2),
+                ("ПолучитьНастройкиTls", "GetTlsSettings", 1, 3),
                 ("ПолучитьНастройкиПрокси", "GetProxySettings", 2, 5),
                 ("ПолучитьПоследнююОшибку", "GetLastError", 0, 0),
                 ("ПолучитьЛог", "GetLog", 0, 1),
+                ("ОбработатьЗапросы", "ProcessRequests", 1, 3),
+                ("НачатьTls", "StartTls", 0, 1),
+                ("ЗавершитьОтправку", "FinishSending", 0, 1),
             ]
         );
         assert_eq!(METHODS[GET_LAST_ERROR].names.en, "GetLastError");

@@ -5,9 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::log::{EventLog, LogSettings};
+use tcplink::batch_json::{requests_from_json, results_json, AnswerForm};
+use tcplink::tls::Pins;
 use tcplink::{
-    process_request, BorrowedRead, ConnectOptions, Connection, Endpoint, Error, ErrorKind,
-    EventSink, ProxySettings, ReadEnd, ReadLimits, ReadOutcome, Request, Result, TlsSettings,
+    process_request, process_requests, BorrowedRead, ConnectOptions, Connection, Endpoint, Error,
+    ErrorKind, EventSink, ProxySettings, ReadEnd, ReadLimits, ReadOutcome, Request, Result,
+    TlsSettings,
 };
 
 /// The default of `ТаймаутПодключения` / `ConnectTimeout`, in milliseconds.
@@ -56,9 +59,14 @@ impl Default for ClientState {
 }
 
 impl ClientState {
+    /// `ТаймаутПодключения` as a bound (zero: none).
+    fn connect_timeout(&self) -> Option<Duration> {
+        Some(Duration::from_millis(u64::from(self.connect_timeout_ms)))
+    }
+
     fn connect_options(&self) -> ConnectOptions {
         ConnectOptions {
-            connect_timeout: Some(Duration::from_millis(u64::from(self.connect_timeout_ms))),
+            connect_timeout: self.connect_timeout(),
             attempt_delay: Some(Duration::from_millis(u64::from(self.attempt_delay_ms))),
             events: self
                 .log
@@ -122,6 +130,29 @@ impl ClientState {
         self.open_connection()?.send(data, timeout)
     }
 
+    /// `НачатьTls`: upgrades the open plain connection to TLS (STARTTLS) with the settings JSON
+    /// `tls_json` (`""`: TLS with every default), within this object's connect timeout (see
+    /// [`Connection::start_tls`]: unread plaintext refuses the upgrade and closes the
+    /// connection). Settings that turn TLS off are an `argument` error.
+    pub fn start_tls(&mut self, tls_json: &str) -> Result<()> {
+        let settings = if tls_json.trim().is_empty() {
+            // Every default: verification on, the default backend.
+            TlsSettings::default()
+        } else {
+            TlsSettings::from_json(tls_json)?.ok_or_else(|| {
+                Error::argument("Tls", "use_tls is false: the settings do not ask for TLS")
+            })?
+        };
+        let timeout = self.connect_timeout();
+        self.open_connection()?.start_tls(&settings, timeout)
+    }
+
+    /// `ЗавершитьОтправку`: closes the sending half within `timeout` (see
+    /// [`Connection::finish_sending`]); reading goes on.
+    pub fn finish_sending(&mut self, timeout: Option<Duration>) -> Result<()> {
+        self.open_connection()?.finish_sending(timeout)
+    }
+
     /// Reads by the reading rules, lending the data in place (see
     /// [`Connection::read_borrowed`]), and remembers why the read ended.
     pub fn read_borrowed(&mut self, limits: &ReadLimits<'_>) -> Result<BorrowedRead<'_>> {
@@ -147,6 +178,34 @@ impl ClientState {
         self.last_read_end = Some(result.as_ref().map_or(ReadEnd::Error, |o| o.end));
         result
     }
+
+    /// `ОбработатьЗапросы`: the requests of the JSON batch `json` (see [`tcplink::batch_json`];
+    /// a malformed one is an `argument` error for `param`), each a round trip like
+    /// [`process_request`](Self::process_request) bounded by this object's connect timeout and
+    /// reporting to its event log, run on up to `threads` threads. Returns the results as a JSON
+    /// array in the order of the requests; the object's own connection and `last_read_end` are
+    /// not touched.
+    pub fn process_requests(
+        &self,
+        json: &str,
+        param: &str,
+        form: AnswerForm,
+        threads: usize,
+    ) -> Result<String> {
+        let options = self.connect_options();
+        let requests = requests_from_json(json, param, |target| {
+            let endpoint = Endpoint {
+                target,
+                tls: None,
+                proxy: None,
+            };
+            let mut request = Request::new(endpoint, Vec::new());
+            request.connect = options.clone();
+            request
+        })?;
+        let results = process_requests(&requests, threads);
+        Ok(results_json(&requests, &results, form))
+    }
 }
 
 /// The open connection in `connection`, or the error of a call that needs one.
@@ -159,9 +218,42 @@ fn open(connection: &mut Option<Connection>) -> Result<&mut Connection> {
     })
 }
 
-/// `ПолучитьНастройкиTls`: the seed's TLS settings JSON.
-pub fn tls_settings_json(accept_invalid_certs: bool, ca_cert_path: &str) -> String {
-    TlsSettings::seed(accept_invalid_certs, ca_cert_path).to_json()
+/// `ПолучитьНастройкиTls`: the seed's TLS settings JSON, with the keys in `pins` pinned
+/// (`pinned_sha256`). `pins` is one pin, several separated by `;`, `,`, spaces or line breaks, or
+/// a JSON array of them; `pins_param` names it in errors, which say which pin is malformed and
+/// why.
+pub fn tls_settings_json(
+    accept_invalid_certs: bool,
+    ca_cert_path: &str,
+    (pins, pins_param): (&str, &str),
+) -> Result<String> {
+    let mut settings = TlsSettings::seed(accept_invalid_certs, ca_cert_path);
+    settings.pinned_sha256 = pin_list(pins, pins_param)?;
+    Pins::parse(&settings.pinned_sha256).map_err(renamed(pins_param))?;
+    Ok(settings.to_json())
+}
+
+/// The pins in `text`: a JSON array of strings, or pins separated by `;`, `,` or white space.
+fn pin_list(text: &str, param: &str) -> Result<Vec<String>> {
+    let text = text.trim();
+    if text.starts_with('[') {
+        return serde_json::from_str(text)
+            .map_err(|e| Error::argument(param, format!("invalid JSON array of pins: {e}")));
+    }
+    Ok(text
+        .split(|c: char| c == ';' || c == ',' || c.is_whitespace())
+        .filter(|pin| !pin.is_empty())
+        .map(str::to_string)
+        .collect())
+}
+
+/// An argument error of the library (`name: problem`) told as one about the parameter `label`.
+fn renamed(label: &str) -> impl Fn(Error) -> Error + '_ {
+    move |e| {
+        let message = e.message();
+        let problem = message.split_once(": ").map_or(message, |(_, p)| p);
+        Error::argument(label, problem)
+    }
 }
 
 /// `ПолучитьНастройкиПрокси`: the seed's proxy settings JSON, with the host, port and kind
@@ -173,13 +265,6 @@ pub fn proxy_settings_json(
     login: &str,
     password: &str,
 ) -> Result<String> {
-    fn renamed(label: &'static str) -> impl Fn(tcplink::Error) -> tcplink::Error {
-        move |e| {
-            let message = e.message();
-            let problem = message.split_once(": ").map_or(message, |(_, p)| p);
-            tcplink::Error::argument(label, problem)
-        }
-    }
     if server.trim().is_empty() {
         return Err(tcplink::Error::argument("Адрес (Address)", "empty host"));
     }

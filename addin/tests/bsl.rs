@@ -125,8 +125,9 @@ fn exported_signatures(tokens: &[Token]) -> Vec<String> {
 /// Variables that hold the component object in the modules.
 const COMPONENT_VARS: [&str; 2] = ["Соединение", "Клиент"];
 /// Other objects whose members the modules use (JSON reader and writer, error maps, the log, a
-/// file, binary data, platform enumerations and character constants).
-const OTHER_OBJECTS: [&str; 10] = [
+/// file, binary data, platform enumerations and character constants, and the arrays and maps
+/// `ОбработатьЗапросы` converts).
+const OTHER_OBJECTS: [&str; 15] = [
     "Запись",
     "Чтение",
     "Ошибка",
@@ -137,6 +138,11 @@ const OTHER_OBJECTS: [&str; 10] = [
     "ТипВнешнейКомпоненты",
     "КодировкаТекста",
     "Символы",
+    "Ответ",
+    "Поле",
+    "Поля",
+    "Список",
+    "ЧисловыеПоля",
 ];
 
 /// A member access on the component: the member's name and, for calls, the argument count.
@@ -235,8 +241,11 @@ fn layer2() -> Vec<&'static str> {
         r#"ОтправитьСтроку(Соединение, Данные, Кодировка = "UTF-8", Таймаут = 5000)"#,
         r#"ПрочитатьДвоичныеДанные(Соединение, МаксимальныйРазмер = 0, Маркер = "", Таймаут = 5000, ТаймаутОжидания = 0)"#,
         r#"ПрочитатьСтроку(Соединение, Кодировка = "UTF-8", Маркер = "", Таймаут = 5000, ТаймаутОжидания = 0)"#,
+        r#"НачатьTls(Соединение, Tls = "")"#,
+        "ЗавершитьОтправку(Соединение, Таймаут = 5000)",
         r#"ОбработатьЗапрос(Адрес, Данные = "", ОтветСтрокой = Истина, Tls = "", Прокси = "")"#,
-        r#"ПолучитьНастройкиTls(ОтключитьПроверкуСертификатов, ПутьКСертификату = "")"#,
+        "ОбработатьЗапросы(Запросы, ОтветСтрокой = Истина, ЧислоПотоков = 16)",
+        r#"ПолучитьНастройкиTls(ОтключитьПроверкуСертификатов, ПутьКСертификату = "", Пины = Неопределено)"#,
         r#"ПолучитьНастройкиПрокси(Адрес, Порт, Вид = "socks5", Логин = Неопределено, Пароль = Неопределено)"#,
         "ПолучитьПоследнююОшибку(Соединение)",
         "ЭтоОбъектКлиента(Значение)",
@@ -248,8 +257,11 @@ fn layer2() -> Vec<&'static str> {
         r#"SendLine(Connection, Data, Encoding = "UTF-8", Timeout = 5000)"#,
         r#"ReadBinaryData(Connection, MaxSize = 0, Marker = "", Timeout = 5000, IdleTimeout = 0)"#,
         r#"ReadLine(Connection, Encoding = "UTF-8", Marker = "", Timeout = 5000, IdleTimeout = 0)"#,
+        r#"StartTls(Connection, Tls = "")"#,
+        "FinishSending(Connection, Timeout = 5000)",
         r#"ProcessRequest(Address, Data = "", ResponseString = True, Tls = "", Proxy = "")"#,
-        r#"GetTlsSettings(DisableCertVerification, CertFilepath = "")"#,
+        "ProcessRequests(Requests, ResponseString = True, Threads = 16)",
+        r#"GetTlsSettings(DisableCertVerification, CertFilepath = "", Pins = Undefined)"#,
         r#"GetProxySettings(Address, Port, View = "socks5", Login = Undefined, Password = Undefined)"#,
         "GetLastError(Connection)",
         "IsClientObject(Value)",

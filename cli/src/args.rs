@@ -26,12 +26,20 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Connect, send data, read the answer until the marker (or the size limit, the timeout,
-    /// EOF), print it to stdout and close: the seed's ProcessRequest.
+    /// EOF), print it to stdout and close: the seed's ProcessRequest. With several --address or
+    /// a --requests file, the requests run at once (--threads at a time) and each result is
+    /// printed as a JSON line, in order.
     Request(RequestArgs),
     /// Connect and pipe stdin to the server and the server to stdout, as ncat does. When stdin
     /// ends, the sending side is closed (TLS close_notify, then a TCP half-close) and the answer
     /// is read until the server closes.
     Connect(ConnectArgs),
+    /// Connect over TLS WITHOUT verifying the certificate and print what to pin: the public
+    /// key's fingerprint (sha256//<base64>), the certificate's SHA-256, subject, issuer and
+    /// validity, and the TLS settings JSON that pins the key. Nothing is sent. This first
+    /// connection proves nothing: compare the fingerprint with the one the device shows on its
+    /// screen or label, or that its owner gives you over another channel, before you trust it.
+    Pin(PinArgs),
     /// Run a test server on this machine until interrupted.
     Serve(ServeArgs),
     /// Start an echo server in this process and talk to it over plain TCP and over TLS with
@@ -43,9 +51,27 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct RequestArgs {
     /// The server: HOST:PORT, [IPv6]:PORT, a bare host (port 80), or tcp://, http:// (80) or
-    /// https:// (443) URLs; the scheme picks the default port only, never TLS.
-    #[arg(short, long, value_name = "HOST:PORT")]
-    pub address: String,
+    /// https:// (443) URLs; the scheme picks the default port only, never TLS. Repeat it to
+    /// send the same data to several servers at once.
+    #[arg(
+        short,
+        long,
+        value_name = "HOST:PORT",
+        required_unless_present = "requests"
+    )]
+    pub address: Vec<String>,
+
+    /// A file of requests (- for stdin): a JSON array of objects, or one object per line, with
+    /// the add-in's ProcessRequests fields (address, data or data_base64, tls, proxy, marker or
+    /// marker_base64, max_size, timeout, idle_timeout, connect_timeout in ms). A field a request
+    /// does not give comes from the options here.
+    #[arg(short, long, value_name = "FILE|-")]
+    pub requests: Option<String>,
+
+    /// With several requests: how many run at once (at most 256).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: u32,
 
     /// What to send: the text itself, @FILE for a file's bytes, or - for stdin. Nothing is sent
     /// when empty.
@@ -116,13 +142,30 @@ pub struct ConnectArgs {
     pub endpoint: EndpointArgs,
 }
 
-/// How to reach the server: TLS, proxy and connect time limit. Shared by `request` and
-/// `connect`.
+/// `tcplink pin`.
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    /// The server: HOST:PORT, [IPv6]:PORT, or a URL (https:// for port 443).
+    #[arg(value_name = "HOST:PORT")]
+    pub address: String,
+
+    /// Print each step of connecting to stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// TLS is always on and the certificate never verified here; --ca and --pin are ignored.
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+}
+
+/// How to reach the server: TLS, proxy and connect time limit. Shared by `request`,
+/// `connect` and `pin`.
 #[derive(Debug, Args)]
 pub struct EndpointArgs {
     /// TLS settings: JSON text or the path of a .json file with the seed's fields use_tls,
     /// accept_invalid_certs, ca_cert_path and the optional client_cert_path, client_key_path,
-    /// server_name, alpn, min_version, backend. The TLS flags below override its fields.
+    /// client_pfx_path, client_pfx_password, server_name, alpn, min_version, backend,
+    /// pinned_sha256. The TLS flags below override its fields.
     #[arg(long, value_name = "JSON|FILE", help_heading = "TLS")]
     pub tls: Option<String>,
 
@@ -138,6 +181,17 @@ pub struct EndpointArgs {
     #[arg(long, value_name = "FILE", help_heading = "TLS")]
     pub ca: Option<PathBuf>,
 
+    /// A public key the server may have (repeat, or join with ;), as `tcplink pin` prints it:
+    /// sha256//<base64>, or 64 hex digits with or without colons. A server whose key matches
+    /// none is refused; with --tls-insecure the pin is the only check (curl's --pinnedpubkey).
+    #[arg(
+        long = "pin",
+        alias = "pinnedpubkey",
+        value_name = "PIN",
+        help_heading = "TLS"
+    )]
+    pub pins: Vec<String>,
+
     /// A PEM client certificate (chain) for mutual TLS; needs --key.
     #[arg(long, value_name = "FILE", help_heading = "TLS", requires = "key")]
     pub cert: Option<PathBuf>,
@@ -145,6 +199,21 @@ pub struct EndpointArgs {
     /// The PEM private key of --cert.
     #[arg(long, value_name = "FILE", help_heading = "TLS", requires = "cert")]
     pub key: Option<PathBuf>,
+
+    /// A PKCS#12 file (.pfx/.p12, as Windows exports it) with the client certificate, its chain
+    /// and its key, for mutual TLS; instead of --cert and --key.
+    #[arg(
+        long,
+        value_name = "FILE",
+        help_heading = "TLS",
+        conflicts_with = "cert"
+    )]
+    pub pfx: Option<PathBuf>,
+
+    /// Where the password of --pfx comes from: env:VARIABLE, file:PATH (its first line) or
+    /// pass:PASSWORD (seen by other users in the process list). None: the empty password.
+    #[arg(long, value_name = "SOURCE", help_heading = "TLS", requires = "pfx")]
+    pub pfx_pass: Option<String>,
 
     /// The server name to send (SNI) and to check the certificate against, instead of the host.
     #[arg(long, value_name = "NAME", help_heading = "TLS")]
@@ -171,6 +240,12 @@ pub struct EndpointArgs {
     /// text with the seed's fields server, port, proxy_type, login, password, or a .json file.
     #[arg(long, value_name = "URL|JSON|FILE", help_heading = "Connection")]
     pub proxy: Option<String>,
+
+    /// Start plain and upgrade to TLS the way the protocol says (SMTP: EHLO, STARTTLS; IMAP:
+    /// a1 STARTTLS; POP3: STLS; FTP: AUTH TLS), with the TLS options given (verification on by
+    /// default). Anything the server sends after its go-ahead refuses the upgrade.
+    #[arg(long, value_name = "PROTOCOL", help_heading = "TLS")]
+    pub starttls: Option<crate::starttls::Protocol>,
 
     /// One bound on resolving, connecting, the proxy and the TLS handshakes (0: none).
     #[arg(long, value_name = "DURATION", default_value = "10000", value_parser = parse_duration, help_heading = "Connection")]

@@ -10,17 +10,20 @@ use tcplink::{
 };
 
 use crate::args::EndpointArgs;
-use crate::{opi_json, output, proxy_url};
+use crate::{opi_json, output, password, proxy_url};
 
 impl EndpointArgs {
     /// The endpoint for `address` with these options. Settings files and JSON are read and
     /// checked here, before anything touches the network.
     pub fn endpoint(&self, address: &str) -> Result<Endpoint> {
-        Ok(Endpoint {
-            target: HostPort::parse_address(address, "address")?,
-            tls: self.tls_settings()?,
-            proxy: self.proxy_settings()?,
-        })
+        let target = HostPort::parse_address(address, "address")?;
+        let (tls, proxy) = self.settings()?;
+        Ok(Endpoint { target, tls, proxy })
+    }
+
+    /// The TLS and proxy settings of these options, read and checked once for many endpoints.
+    pub fn settings(&self) -> Result<(Option<TlsSettings>, Option<ProxySettings>)> {
+        Ok((self.tls_settings()?, self.proxy_settings()?))
     }
 
     /// How to connect; with `verbose`, every step of connecting (the name resolved, each
@@ -44,7 +47,9 @@ impl EndpointArgs {
         let flagged = self.ssl
             || self.tls_insecure
             || self.ca.is_some()
+            || !self.pins.is_empty()
             || self.cert.is_some()
+            || self.pfx.is_some()
             || self.sni.is_some()
             || !self.alpn.is_empty()
             || self.tls_min.is_some()
@@ -64,11 +69,21 @@ impl EndpointArgs {
             self.cert.as_deref().map(path),
         );
         override_with(&mut settings.client_key_path, self.key.as_deref().map(path));
+        if let Some(pfx) = &self.pfx {
+            settings.client_pfx_path = Some(path(pfx));
+            settings.client_pfx_password = match &self.pfx_pass {
+                Some(source) => Some(password::read(source, |var| std::env::var(var).ok())?),
+                None => None,
+            };
+        }
         override_with(&mut settings.server_name, self.sni.clone());
         override_with(&mut settings.min_version, self.tls_min.clone());
         override_with(&mut settings.backend, self.backend.clone());
         if !self.alpn.is_empty() {
             settings.alpn = self.alpn.clone();
+        }
+        if !self.pins.is_empty() {
+            settings.pinned_sha256 = self.pins.clone();
         }
         Ok(Some(settings))
     }
@@ -167,6 +182,26 @@ mod tests {
         );
         let off = endpoint_args(&["--attempt-delay", "0"]).connect_options(false);
         assert_eq!(off.attempt_delay, Some(std::time::Duration::ZERO));
+    }
+
+    #[test]
+    fn pfx_flags_set_the_file_and_its_password() {
+        let args = endpoint_args(&["--pfx", "c.pfx", "--pfx-pass", "pass:pw"]);
+        let tls = args.endpoint("h:1").unwrap().tls.unwrap();
+        assert_eq!(tls.client_pfx_path.as_deref(), Some("c.pfx"));
+        assert_eq!(tls.client_pfx_password, Some(tcplink::Secret("pw".into())));
+        let tls = endpoint_args(&["--pfx", "c.pfx"])
+            .endpoint("h:1")
+            .unwrap()
+            .tls;
+        assert_eq!(tls.unwrap().client_pfx_password, None);
+        for argv in [
+            ["--pfx", "c.pfx", "--cert", "c.pem", "--key", "c.key"].as_slice(),
+            &["--pfx-pass", "pass:pw"],
+        ] {
+            let full = ["tcplink", "connect", "h:1"].iter().chain(argv);
+            assert!(Cli::try_parse_from(full).is_err(), "{argv:?}");
+        }
     }
 
     #[test]

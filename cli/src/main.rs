@@ -2,6 +2,7 @@
 //! `cli/README.md`.
 
 mod args;
+mod batch;
 mod commands;
 mod endpoint;
 mod escapes;
@@ -9,10 +10,12 @@ mod exit;
 mod input;
 mod opi_json;
 mod output;
+mod password;
 mod progress;
 mod proxy_url;
 mod render;
 mod server;
+mod starttls;
 
 use std::process::ExitCode;
 
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Request(args) => commands::request::run(args),
         Command::Connect(args) => commands::connect::run(args),
+        Command::Pin(args) => commands::pin::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Demo => commands::demo::run(),
     };

@@ -17,9 +17,14 @@ pub fn note(line: &str) {
     eprintln!("tcplink: {line}");
 }
 
+/// A reported value, or `-` where there is none.
+pub fn shown(value: &Option<String>) -> String {
+    value.clone().unwrap_or_else(|| "-".into())
+}
+
 /// One line describing a negotiated TLS session.
 pub fn describe_tls(info: &TlsInfo) -> String {
-    let field = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let field = shown;
     format!(
         "backend={} version={} cipher={} alpn={} subject={}",
         info.backend,
@@ -27,6 +32,19 @@ pub fn describe_tls(info: &TlsInfo) -> String {
         field(&info.cipher),
         field(&info.alpn),
         field(&info.peer_subject)
+    )
+}
+
+/// One line on the server's certificate: what to compare with the device's and to pin.
+pub fn describe_certificate(info: &TlsInfo) -> String {
+    let field = shown;
+    format!(
+        "certificate: issuer={} valid={} to {} sha256={} key={}",
+        field(&info.peer_issuer),
+        field(&info.peer_not_before),
+        field(&info.peer_not_after),
+        field(&info.peer_sha256),
+        field(&info.peer_key_sha256)
     )
 }
 
@@ -41,7 +59,10 @@ pub fn report_connection(target: &str, transport: &dyn Transport) {
         addr(transport.local_addr())
     ));
     match transport.tls_info() {
-        Some(info) => note(&format!("tls: {}", describe_tls(&info))),
+        Some(info) => {
+            note(&format!("tls: {}", describe_tls(&info)));
+            note(&describe_certificate(&info));
+        }
         None => note("plain TCP, no TLS"),
     }
 }

@@ -200,6 +200,46 @@ fn client_certificate_for_mutual_tls() {
 }
 
 #[test]
+fn client_certificate_from_a_pfx_file() {
+    let ca = path(&pki().ca);
+    let server = s_server_verifying_clients();
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "Cli-Pfx-Pa55";
+    let pfx = pkcs12_export(dir.path(), "client", &pki().client, None, secret, &[]);
+    let right = dir.path().join("right.txt");
+    std::fs::write(&right, format!("{secret}\n")).unwrap();
+    let wrong = dir.path().join("wrong.txt");
+    std::fs::write(&wrong, "wrong-Pa55\n").unwrap();
+    let from = |file: &std::path::Path| format!("file:{}", path(file));
+    for b in backends() {
+        let args = [
+            "--ca",
+            ca,
+            "--backend",
+            b,
+            "--pfx",
+            path(&pfx),
+            "--pfx-pass",
+        ];
+        let mut with_right = args.to_vec();
+        let source = from(&right);
+        with_right.push(&source);
+        let answer = request(&server.addr(), "pfx\n", &with_right).expect(code::OK);
+        assert_eq!(answer.out(), "xfp\n", "{b}");
+        let mut with_wrong = args.to_vec();
+        let source = from(&wrong);
+        with_wrong.push(&source);
+        let refused = request(&server.addr(), "pfx\n", &with_wrong).expect(code::ARGUMENT);
+        refused.stderr_has(&["client_pfx_password", "password is wrong", path(&pfx)]);
+        assert!(
+            !refused.stderr.contains("wrong-Pa55"),
+            "{b}: {}",
+            refused.stderr
+        );
+    }
+}
+
+#[test]
 fn tls_through_a_socks5_proxy() {
     let server = s_server(&pki().server.cert, &pki().server.key, &[]);
     let socks = microsocks(Some(("u", "p")));
@@ -319,4 +359,92 @@ fn serve_echo_tls_prints_the_fingerprint_of_the_certificate_it_wrote() {
     let streamed =
         run_piped(&["connect", &server.addr(), "--tls-insecure"], b"1\n2\n").expect(code::OK);
     assert_eq!(streamed.out(), "1\n2\n");
+}
+
+#[test]
+fn pin_shows_what_to_pin_and_its_settings_trust_that_key_alone() {
+    let device = &pki().self_signed;
+    let server = s_server(&device.cert, &device.key, &[]);
+    let key = format!("sha256//{}", openssl_pins(&device.cert).base64);
+    let fingerprint = openssl_fingerprint(&device.cert);
+    for backend in backends() {
+        let shown = run(&[
+            "pin",
+            &server.addr(),
+            "--backend",
+            backend,
+            "--sni",
+            "localhost",
+        ])
+        .expect(code::OK);
+        let out = shown.out();
+        for needle in [
+            &format!("TLS ({backend}"),
+            "certificate NOT verified",
+            &format!("public key   {key}\n"),
+            &format!("certificate  sha256 {fingerprint}\n"),
+            "subject      CN=localhost, O=tcplink tests\n",
+            "issuer       CN=localhost, O=tcplink tests (self-signed)\n",
+            " UTC to ",
+            "This connection checked nothing",
+            "comparing its fingerprint with the one the device shows",
+            &format!("ПолучитьНастройкиTls(Истина, , \"{key}\")"),
+        ] {
+            assert!(out.contains(needle), "{backend}: {needle}\n{out}");
+        }
+        let json = out.lines().find(|l| l.starts_with('{')).unwrap();
+        let settings: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            settings,
+            serde_json::json!({"use_tls": true, "accept_invalid_certs": true,
+                "server_name": "localhost", "backend": backend, "pinned_sha256": [key]}),
+            "{backend}"
+        );
+        // The settings printed trust the device, and its key only.
+        let pinned = run(&[
+            "request",
+            "-a",
+            &server.addr(),
+            "-d",
+            "pin\n",
+            "--tls",
+            json,
+        ]);
+        assert_eq!(pinned.expect(code::OK).out(), "nip\n", "{backend}");
+        let other = format!("sha256//{}", openssl_pins(&pki().client.cert).base64);
+        let refused = request(
+            &server.addr(),
+            "x\n",
+            &["--backend", backend, "--tls-insecure", "--pin", &other],
+        )
+        .expect(code::TLS);
+        refused.stderr_has(&[&format!(
+            "the server's public key {key} matches none of the pinned keys"
+        )]);
+        // --verbose tells the same facts on every connection.
+        let verbose = request(
+            &server.addr(),
+            "v\n",
+            &["--backend", backend, "--tls-insecure", "--pin", &key, "-v"],
+        )
+        .expect(code::OK);
+        verbose.stderr_has(&[
+            &format!("sha256={fingerprint} key={key}"),
+            &format!(", key {key}, "),
+        ]);
+    }
+    // Through a proxy, which is asked for the server.
+    let (proxy, asked) = socks5_proxy();
+    let proxied = run(&[
+        "pin",
+        &server.addr(),
+        "--proxy",
+        &format!("socks5://127.0.0.1:{proxy}"),
+    ])
+    .expect(code::OK);
+    assert!(proxied.out().contains(&format!("public key   {key}\n")));
+    assert_eq!(asked.try_recv().unwrap().port, server.port);
+    // Nothing listens: the connect error's exit code, not a report.
+    let nobody = free_port();
+    run(&["pin", &format!("127.0.0.1:{nobody}")]).expect(code::CONNECT);
 }

@@ -1,6 +1,7 @@
-//! The settings fuzz check: the parsers take any text without panicking, and what they accept
-//! serialises and parses back to the same settings.
+//! The settings fuzz check: the parsers (pins included) take any text without panicking, and
+//! what they accept serialises and parses back to the same settings.
 
+use tcplink::tls::Pins;
 use tcplink::{ErrorKind, HostPort, ProxySettings, Secret, TlsSettings};
 use tcplink_addin::encodings::TextEncoding;
 
@@ -10,6 +11,20 @@ pub fn check(data: &[u8]) {
     let text = text.as_ref();
     if let Ok(Some(tls)) = TlsSettings::from_json(text) {
         assert_eq!(TlsSettings::from_json(&tls.to_json()).unwrap(), Some(tls));
+    }
+    // Pins: read, or refused as an argument error that names the setting; a pin read is written
+    // back in the form that reads as the same pin.
+    match Pins::parse(&[text]) {
+        Ok(pins) if !pins.is_empty() => {
+            let written = pins.to_string();
+            let again = written.trim_start_matches("pinned: ").replace(", ", ";");
+            assert_eq!(Pins::parse(&[again]).unwrap(), pins);
+        }
+        Ok(_) => {}
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::Argument);
+            assert!(e.message().starts_with("pinned_sha256: entry "), "{e}");
+        }
     }
     match ProxySettings::from_json(text) {
         Ok(Some(proxy)) => {

@@ -2,7 +2,12 @@
 //! servers, and certificates generated at test time.
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
+mod openssl_cli;
+// Only the tests that make certificates with the openssl command line use these.
+#[allow(unused_imports)]
+pub use openssl_cli::*;
+
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -171,6 +176,17 @@ pub fn s_server(cert: &Path, key: &Path, extra: &[&str]) -> Peer {
     })
 }
 
+/// `openssl s_server -rev` with the test CA's server certificate that requires a client
+/// certificate issued by the test CA (`pki().client`) and refuses any it cannot verify.
+pub fn s_server_verifying_clients() -> Peer {
+    let ca = pki().ca.to_string_lossy().into_owned();
+    s_server(
+        &pki().server.cert,
+        &pki().server.key,
+        &["-Verify", "1", "-verify_return_error", "-CAfile", &ca],
+    )
+}
+
 /// An in-process server that runs `handler` on each accepted connection, on its own thread.
 pub fn fault_server<F>(handler: F) -> u16
 where
@@ -186,6 +202,21 @@ where
         }
     });
     port
+}
+
+/// A device that takes its time: reads one line per connection, waits `delay`, and answers
+/// `<tag>:<line>`. Returns its port.
+pub fn slow_line_server(delay: Duration, tag: String) -> u16 {
+    fault_server(move |stream| {
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        if reader.read_line(&mut line).is_ok() {
+            thread::sleep(delay);
+            let _ = reader
+                .get_mut()
+                .write_all(format!("{tag}:{line}").as_bytes());
+        }
+    })
 }
 
 /// Writes `data` one byte at a time with `gap` between bytes.
@@ -311,6 +342,82 @@ pub fn drain(stream: &mut TcpStream) -> Vec<u8> {
     let mut all = Vec::new();
     let _ = stream.read_to_end(&mut all);
     all
+}
+
+/// The plain-text part of a STARTTLS protocol: the server's greeting, the client's request to
+/// start TLS, and the server's go-ahead.
+#[derive(Debug, Clone, Copy)]
+pub struct StartTlsScript {
+    pub greeting: &'static str,
+    pub request: &'static str,
+    pub go_ahead: &'static str,
+}
+
+/// SMTP's upgrade without the EHLO (RFC 3207).
+pub const SMTP_SHORT: StartTlsScript = StartTlsScript {
+    greeting: "220 ready\r\n",
+    request: "STARTTLS\r\n",
+    go_ahead: "220 go ahead\r\n",
+};
+
+/// IMAP's upgrade (RFC 9051), as `tcplink --starttls imap` asks for it.
+pub const IMAP: StartTlsScript = StartTlsScript {
+    greeting: "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n",
+    request: "a1 STARTTLS\r\n",
+    go_ahead: "a1 OK begin TLS now\r\n",
+};
+
+/// POP3's upgrade (RFC 2595).
+pub const POP3: StartTlsScript = StartTlsScript {
+    greeting: "+OK POP3 ready\r\n",
+    request: "STLS\r\n",
+    go_ahead: "+OK begin TLS\r\n",
+};
+
+/// What a STARTTLS test server does after its go-ahead.
+#[derive(Debug, Clone, Copy)]
+pub enum GoAhead {
+    /// Relays the socket to the TLS server on this port.
+    Relay(u16),
+    /// Says more plain text in the same write as the go-ahead (an injection).
+    Injected,
+    /// Says nothing more.
+    Silent,
+}
+
+/// A server speaking `script` in plain text, then doing what `go_ahead` says.
+pub fn starttls_server(script: StartTlsScript, go_ahead: GoAhead) -> u16 {
+    fault_server(move |mut stream| {
+        stream.write_all(script.greeting.as_bytes()).unwrap();
+        let mut line = String::new();
+        BufReader::new(stream.try_clone().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line, script.request);
+        match go_ahead {
+            GoAhead::Relay(tls_port) => {
+                stream.write_all(script.go_ahead.as_bytes()).unwrap();
+                relay(stream, TcpStream::connect(("127.0.0.1", tls_port)).unwrap());
+            }
+            GoAhead::Injected => {
+                let injected = format!("{}250 INJECTED\r\n", script.go_ahead);
+                stream.write_all(injected.as_bytes()).unwrap();
+                drain(&mut stream);
+            }
+            GoAhead::Silent => {
+                stream.write_all(script.go_ahead.as_bytes()).unwrap();
+                drain(&mut stream);
+            }
+        }
+    })
+}
+
+/// A server that reads until EOF and then answers how many bytes it got and closes.
+pub fn count_until_eof_server() -> u16 {
+    fault_server(|mut stream| {
+        let got = drain(&mut stream);
+        let _ = writeln!(stream, "got {} bytes", got.len());
+    })
 }
 
 /// A certificate and its key as files.

@@ -19,20 +19,25 @@
 //! - Every failure is an [`Error`] with a stable [`ErrorKind`].
 //! - [`tls`] holds what the backends share: the [`Backend`] names, the settings resolved for one
 //!   connection ([`TlsParams`], from the user's [`TlsSettings`] and the target [`HostPort`]),
-//!   what a handshake reports ([`TlsInfo`]), and [`tls_cache`], the cache of built client
-//!   configurations.
+//!   what a handshake reports ([`TlsInfo`]), [`tls_cache`], the cache of built client
+//!   configurations, and [`pkcs12`], the shared words for a client certificate file that cannot
+//!   be used.
 //!
 //! The features `rustls`, `openssl` and `native-tls` only say which backends the build
 //! dispatches to ([`Backend::is_compiled`]); `tcplink`'s features of the same names set them.
-//! The feature `der` adds the certificate helpers of backends that see the peer's certificate as
-//! DER; `x509` (which `der` includes) adds `tls::CertFacts`, what the certificate checks and the
-//! details of a refusal read from a certificate.
+//! The feature `x509` adds what the backends read from the server's certificate (DER):
+//! `tls::CertFacts` for the checks and the details of a refusal, the `peer_*` fields of
+//! [`TlsInfo`] (`TlsInfo::with_peer`), and the check of its key against the pins
+//! (`tls::Pins::check`).
 
 #![warn(missing_docs)]
 
 mod address;
 mod deadline;
+mod digest;
 mod error;
+mod pins;
+pub mod pkcs12;
 mod plain;
 mod refusal;
 pub mod settings;

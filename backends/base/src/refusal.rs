@@ -41,6 +41,11 @@ pub enum CertProblem {
     /// An X.509 v1 certificate (no extensions) presented as the server's own, without being
     /// itself in `ca_cert_path`.
     V1EndEntity,
+    /// The server's public key is none of those in `pinned_sha256`.
+    KeyNotPinned {
+        /// The key seen, in pin form (`sha256//…`); `None` when its certificate cannot be read.
+        key: Option<String>,
+    },
 }
 
 impl CertProblem {
@@ -78,6 +83,12 @@ impl CertProblem {
                 "an X.509 v1 certificate (without extensions) used as the server's certificate: \
                  {named}"
             ),
+            CertProblem::KeyNotPinned { key: Some(key) } => format!(
+                "the server's public key {key} matches none of the pinned keys (pinned_sha256)"
+            ),
+            CertProblem::KeyNotPinned { key: None } => "the server's certificate cannot be read, \
+                 so its public key matches none of the pinned keys (pinned_sha256)"
+                .into(),
         }
     }
 
@@ -356,6 +367,16 @@ mod tests {
             expired.describe("x"),
             "the certificate has expired (not after 2020-12-31 00:00:00 UTC)"
         );
+        let unpinned = CertProblem::KeyNotPinned {
+            key: Some("sha256//q80=".into()),
+        };
+        assert_eq!(
+            unpinned.describe("x"),
+            "the server's public key sha256//q80= matches none of the pinned keys (pinned_sha256)"
+        );
+        assert!(CertProblem::KeyNotPinned { key: None }
+            .describe("x")
+            .contains("cannot be read"));
         let err = certificate_error("h:1", "h", &CertProblem::UnknownIssuer, "raw");
         assert_eq!(err.kind(), ErrorKind::Tls);
         assert!(err.message().ends_with("[raw]"), "{}", err.message());

@@ -1,7 +1,9 @@
-//! The TLS settings users pass as JSON (the seed's format, extended), and the two helpers every
-//! settings parser shares: `tcplink`'s proxy settings are read the same way.
+//! The TLS settings users pass as JSON (the seed's format, extended), and what every settings
+//! parser shares: the two helpers `tcplink`'s proxy settings are read with, and [`Secret`], the
+//! password that never shows (a proxy's, a PKCS#12 file's).
 
 use std::borrow::Cow;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -15,7 +17,8 @@ pub struct TlsSettings {
     /// Whether to use TLS at all. A non-empty settings object without this field means `true`.
     #[serde(default = "yes")]
     pub use_tls: bool,
-    /// Turns off certificate verification: both the chain and the host name.
+    /// Turns off certificate verification: the chain, the dates and the host name. Pins in
+    /// `pinned_sha256` are still checked: with them this means "the pin is the only check".
     #[serde(default)]
     pub accept_invalid_certs: bool,
     /// A PEM file of CA certificates trusted in addition to the system's roots.
@@ -39,6 +42,19 @@ pub struct TlsSettings {
         deserialize_with = "non_empty"
     )]
     pub client_key_path: Option<String>,
+    /// A PKCS#12 file (`.pfx`, `.p12`: what Windows exports from its certificate store) with the
+    /// client certificate, its chain and its private key, for mutual TLS; instead of
+    /// `client_cert_path` and `client_key_path`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "non_empty"
+    )]
+    pub client_pfx_path: Option<String>,
+    /// The password of `client_pfx_path` (none: the empty password). Never shown in `Debug`
+    /// output or messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_pfx_password: Option<Secret>,
     /// The name to send as SNI and to verify the certificate against, instead of the host.
     #[serde(
         default,
@@ -64,6 +80,17 @@ pub struct TlsSettings {
         deserialize_with = "non_empty"
     )]
     pub backend: Option<String>,
+    /// The SHA-256 fingerprints of the public keys (SubjectPublicKeyInfo) the server may have,
+    /// each `sha256//<base64>` (curl's form; several may be joined by `;`) or 64 hex digits with
+    /// or without colons. JSON: a string or an array of strings. With pins, a server whose key
+    /// matches none is refused; with `accept_invalid_certs` as well, the pin is the only check
+    /// (see `tls::Pins`).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many"
+    )]
+    pub pinned_sha256: Vec<String>,
 }
 
 /// The settings JSON `text` stands for: the text itself when it is an object, or the contents of
@@ -94,6 +121,49 @@ pub fn settings_json<'a>(text: &'a str, param: &str, what: &str) -> Result<Cow<'
     ))
 }
 
+/// A secret string (a password) that never shows in `Debug` output or error messages. A
+/// malformed one in settings JSON (a number, an array) is refused without its value: serde's own
+/// message would quote it.
+#[derive(Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        /// Takes a string; anything else is refused by its type alone.
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = Secret;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a password as a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Secret, E> {
+                Ok(Secret(v.to_string()))
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> std::result::Result<Secret, E> {
+                Err(E::custom("a password must be a string, not a boolean"))
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> std::result::Result<Secret, E> {
+                Err(E::custom("a password must be a string, not a number"))
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> std::result::Result<Secret, E> {
+                Err(E::custom("a password must be a string, not a number"))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> std::result::Result<Secret, E> {
+                Err(E::custom("a password must be a string, not a number"))
+            }
+        }
+        // deserialize_any: serde_json would quote a number itself before a visitor saw it.
+        d.deserialize_any(Text)
+    }
+}
+
 fn yes() -> bool {
     true
 }
@@ -104,6 +174,27 @@ pub fn non_empty<'de, D: serde::Deserializer<'de>>(
 ) -> std::result::Result<Option<String>, D::Error> {
     let value: Option<String> = Option::deserialize(d)?;
     Ok(value.filter(|s| !s.trim().is_empty()))
+}
+
+/// Reads a string or an array of strings as a list (`null`: empty), for
+/// `#[serde(deserialize_with)]`.
+pub fn one_or_many<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(
+        untagged,
+        expecting = "pinned_sha256 as a string or an array of strings"
+    )]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => Vec::new(),
+        Some(OneOrMany::One(one)) => vec![one],
+        Some(OneOrMany::Many(many)) => many,
+    })
 }
 
 impl TlsSettings {

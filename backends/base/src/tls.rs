@@ -11,8 +11,14 @@ use cfg_if::cfg_if;
 
 use crate::address::HostPort;
 use crate::error::{Error, ErrorKind, Result};
-use crate::settings::TlsSettings;
+use crate::settings::{Secret, TlsSettings};
 
+pub use crate::digest::fingerprint_hex;
+#[cfg(feature = "x509")]
+use crate::digest::sha256;
+#[cfg(feature = "x509")]
+pub use crate::digest::sha256_fingerprint;
+pub use crate::pins::{pin_text, Pins, PIN_PREFIX};
 #[cfg(feature = "x509")]
 pub use crate::refusal::CertFacts;
 pub use crate::refusal::{certificate_error, certificate_reason, utc_text, CertProblem};
@@ -126,8 +132,9 @@ pub enum TlsVersion {
     Tls13,
 }
 
-/// What a TLS handshake negotiated.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// What a TLS handshake negotiated, and what the server's certificate says: everything a user
+/// needs to decide whether to trust it on first use and pin it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct TlsInfo {
     /// The backend that made the connection.
     pub backend: &'static str,
@@ -139,9 +146,20 @@ pub struct TlsInfo {
     pub alpn: Option<String>,
     /// The subject of the server's certificate, e.g. `CN=localhost`.
     pub peer_subject: Option<String>,
+    /// The issuer of the server's certificate, e.g. `CN=tcplink test CA` (the subject again for
+    /// a self-signed one).
+    pub peer_issuer: Option<String>,
+    /// The start of the certificate's validity period, `YYYY-MM-DD HH:MM:SS UTC`.
+    pub peer_not_before: Option<String>,
+    /// The end of the certificate's validity period, `YYYY-MM-DD HH:MM:SS UTC`.
+    pub peer_not_after: Option<String>,
     /// The SHA-256 fingerprint of the server's (leaf) certificate as upper-case hex pairs joined
     /// by colons, as `openssl x509 -fingerprint -sha256` prints it: `AB:CD:…`.
     pub peer_sha256: Option<String>,
+    /// The SHA-256 of the server's public key (its SubjectPublicKeyInfo) in pin form,
+    /// `sha256//<base64>`: the value to put in `pinned_sha256`. It stays the same when the
+    /// certificate is renewed with the same key.
+    pub peer_key_sha256: Option<String>,
     /// Whether the session was resumed from an earlier connection, where the backend reports it.
     pub resumed: Option<bool>,
 }
@@ -150,6 +168,94 @@ impl TlsInfo {
     /// This report as a JSON object.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("TLS info serialises")
+    }
+
+    /// A report by `backend` with the server's certificate `leaf` (DER) read into the `peer_*`
+    /// fields, where it parses; the negotiated fields are left for the backend to fill.
+    #[cfg(feature = "x509")]
+    pub fn with_peer(backend: &'static str, leaf: Option<&[u8]>) -> TlsInfo {
+        let mut info = TlsInfo {
+            backend,
+            peer_sha256: leaf.map(sha256_fingerprint),
+            ..TlsInfo::default()
+        };
+        if let Some(facts) = leaf.and_then(CertFacts::from_der) {
+            info.peer_key_sha256 = Some(crate::pins::pin_text(&sha256(&facts.public_key)));
+            info.peer_not_before = Some(utc_text(facts.not_before));
+            info.peer_not_after = Some(utc_text(facts.not_after));
+            info.peer_issuer = Some(facts.issuer);
+            info.peer_subject = Some(facts.subject);
+        }
+        info
+    }
+}
+
+/// Where the client's certificate, its chain and its private key come from, for mutual TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientIdentity {
+    /// `client_cert_path` (the certificate chain) and `client_key_path` (the key), both PEM.
+    Pem {
+        /// The certificate chain file.
+        cert: PathBuf,
+        /// The private key file.
+        key: PathBuf,
+    },
+    /// `client_pfx_path`, a PKCS#12 file, and its password (`client_pfx_password`).
+    Pkcs12 {
+        /// The `.pfx`/`.p12` file.
+        path: PathBuf,
+        /// Its password; `Debug` shows `***`.
+        password: Secret,
+    },
+}
+
+impl ClientIdentity {
+    /// The identity `settings` name, checked: a PEM certificate comes with its key, a PKCS#12
+    /// file comes alone (not with PEM files), a non-empty PKCS#12 password comes with its file.
+    pub fn of(settings: &TlsSettings) -> Result<Option<ClientIdentity>> {
+        let pem = match (&settings.client_cert_path, &settings.client_key_path) {
+            (Some(cert), Some(key)) => Some(ClientIdentity::Pem {
+                cert: PathBuf::from(cert),
+                key: PathBuf::from(key),
+            }),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(Error::argument(
+                    "client_key_path",
+                    "a client certificate needs its key",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(Error::argument(
+                    "client_cert_path",
+                    "a client key needs its certificate",
+                ))
+            }
+        };
+        let has_password = settings
+            .client_pfx_password
+            .as_ref()
+            .is_some_and(|p| !p.0.is_empty());
+        match (&settings.client_pfx_path, pem) {
+            (Some(_), Some(_)) => Err(Error::argument(
+                "client_pfx_path",
+                "give either client_pfx_path (a PKCS#12 file with the certificate and its key) \
+                 or client_cert_path and client_key_path (PEM files), not both",
+            )),
+            (Some(path), None) => Ok(Some(ClientIdentity::Pkcs12 {
+                path: PathBuf::from(path),
+                password: settings.client_pfx_password.clone().unwrap_or_default(),
+            })),
+            // An empty password without a file is what an unfilled form sends: no PKCS#12 file.
+            (None, pem) if has_password => Err(Error::argument(
+                "client_pfx_password",
+                match pem {
+                    Some(_) => "is the password of client_pfx_path; PEM keys with a password are not supported",
+                    None => "is given without client_pfx_path, the PKCS#12 file it opens",
+                },
+            )),
+            (None, pem) => Ok(pem),
+        }
     }
 }
 
@@ -160,21 +266,24 @@ pub struct TlsParams {
     pub backend: Backend,
     /// The name to send as SNI and to verify the certificate against.
     pub server_name: String,
-    /// Whether to verify the certificate chain and host name.
+    /// Whether to verify the certificate chain, dates and host name (the pins are checked
+    /// either way).
     pub verify: bool,
     /// Extra trusted CA certificates (PEM).
     pub ca_file: Option<PathBuf>,
-    /// Client certificate chain and private key (PEM), for mutual TLS.
-    pub client_identity: Option<(PathBuf, PathBuf)>,
+    /// The client's certificate and key, for mutual TLS.
+    pub client_identity: Option<ClientIdentity>,
     /// ALPN protocols to offer.
     pub alpn: Vec<String>,
     /// The lowest version accepted.
     pub min_version: TlsVersion,
+    /// The public keys the server may have (`pinned_sha256`); empty when nothing is pinned.
+    pub pins: Pins,
 }
 
 impl TlsParams {
-    /// Checks `settings` for a connection to `target`: the backend, the minimum version, and that
-    /// a client certificate comes with its key. File contents are checked by the backend.
+    /// Checks `settings` for a connection to `target`: the backend, the minimum version, and the
+    /// client identity ([`ClientIdentity::of`]). File contents are checked by the backend.
     pub fn new(settings: &TlsSettings, target: &HostPort) -> Result<TlsParams> {
         let backend = match &settings.backend {
             Some(name) => Backend::from_name(name)?,
@@ -192,28 +301,14 @@ impl TlsParams {
                 ))
             }
         };
-        let client_identity = match (&settings.client_cert_path, &settings.client_key_path) {
-            (Some(cert), Some(key)) => Some((PathBuf::from(cert), PathBuf::from(key))),
-            (None, None) => None,
-            (Some(_), None) => {
-                return Err(Error::argument(
-                    "client_key_path",
-                    "a client certificate needs its key",
-                ))
-            }
-            (None, Some(_)) => {
-                return Err(Error::argument(
-                    "client_cert_path",
-                    "a client key needs its certificate",
-                ))
-            }
-        };
+        let client_identity = ClientIdentity::of(settings)?;
         if let Some(bad) = settings.alpn.iter().find(|p| p.is_empty() || p.len() > 255) {
             return Err(Error::argument(
                 "alpn",
                 format!("protocol name {bad:?} must be 1 to 255 bytes"),
             ));
         }
+        let pins = Pins::parse(&settings.pinned_sha256)?;
         Ok(TlsParams {
             backend,
             server_name: settings
@@ -225,6 +320,7 @@ impl TlsParams {
             client_identity,
             alpn: settings.alpn.clone(),
             min_version,
+            pins,
         })
     }
 }
@@ -258,42 +354,9 @@ pub fn handshake_io_error(peer: &str, err: &std::io::Error) -> Error {
     }
 }
 
-/// A digest as upper-case hex pairs joined by colons: `AB:CD:…`.
-pub fn fingerprint_hex(digest: &[u8]) -> String {
-    use fmt::Write as _;
-    let mut text = String::with_capacity(digest.len() * 3);
-    for (i, byte) in digest.iter().enumerate() {
-        if i > 0 {
-            text.push(':');
-        }
-        let _ = write!(text, "{byte:02X}");
-    }
-    text
-}
-
-/// The SHA-256 fingerprint of a DER certificate (see [`TlsInfo::peer_sha256`]), hashed by ring.
-#[cfg(feature = "der")]
-pub fn sha256_fingerprint(der: &[u8]) -> String {
-    fingerprint_hex(ring::digest::digest(&ring::digest::SHA256, der).as_ref())
-}
-
-/// The subject of a DER certificate, as `CN=..., O=...`.
-#[cfg(feature = "der")]
-pub fn subject_of_der(der: &[u8]) -> Option<String> {
-    use x509_parser::prelude::FromDer;
-    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der).ok()?;
-    Some(cert.subject().to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fingerprints_are_colon_separated_upper_case_hex() {
-        assert_eq!(fingerprint_hex(&[0xab, 0x01, 0xff]), "AB:01:FF");
-        assert_eq!(fingerprint_hex(&[]), "");
-    }
 
     #[test]
     fn backend_names_resolve_only_when_compiled() {
@@ -345,5 +408,48 @@ mod tests {
             .unwrap_err()
             .message()
             .contains("client_key_path"));
+    }
+
+    #[test]
+    fn a_pfx_comes_alone_and_its_password_with_it() {
+        let pfx = TlsSettings {
+            client_pfx_path: Some("c.pfx".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            ClientIdentity::of(&pfx).unwrap(),
+            Some(ClientIdentity::Pkcs12 {
+                path: "c.pfx".into(),
+                password: Secret::default(),
+            })
+        );
+        let with_pem = TlsSettings {
+            client_cert_path: Some("c.pem".into()),
+            client_key_path: Some("c.key".into()),
+            ..pfx.clone()
+        };
+        let err = ClientIdentity::of(&with_pem).unwrap_err();
+        assert!(err.message().starts_with("client_pfx_path: "), "{err}");
+        let unfilled = TlsSettings {
+            client_pfx_path: None,
+            client_pfx_password: Some(Secret::default()),
+            ..Default::default()
+        };
+        assert_eq!(ClientIdentity::of(&unfilled).unwrap(), None);
+        let password = Some(Secret("pw".into()));
+        for settings in [
+            TlsSettings {
+                client_pfx_password: password.clone(),
+                ..Default::default()
+            },
+            TlsSettings {
+                client_pfx_path: None,
+                client_pfx_password: password.clone(),
+                ..with_pem
+            },
+        ] {
+            let err = ClientIdentity::of(&settings).unwrap_err();
+            assert!(err.message().starts_with("client_pfx_password: "), "{err}");
+        }
     }
 }

@@ -10,7 +10,8 @@ use std::sync::Mutex;
 use std::time::SystemTime;
 
 use crate::error::Result;
-use crate::tls::{TlsParams, TlsVersion};
+use crate::settings::Secret;
+use crate::tls::{ClientIdentity, Pins, TlsParams, TlsVersion};
 
 /// How many configurations a cache keeps; the oldest goes first.
 const CAPACITY: usize = 16;
@@ -34,14 +35,36 @@ impl FileStamp {
     }
 }
 
+/// The client identity's files as they are now, and a PKCS#12 file's password (another password
+/// for the same file must be tried, not served from the cache).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum IdentityKey {
+    Pem(FileStamp, FileStamp),
+    Pkcs12(FileStamp, Secret),
+}
+
+impl IdentityKey {
+    fn of(identity: &ClientIdentity) -> IdentityKey {
+        match identity {
+            ClientIdentity::Pem { cert, key } => {
+                IdentityKey::Pem(FileStamp::of(cert), FileStamp::of(key))
+            }
+            ClientIdentity::Pkcs12 { path, password } => {
+                IdentityKey::Pkcs12(FileStamp::of(path), password.clone())
+            }
+        }
+    }
+}
+
 /// Everything in [`TlsParams`] that goes into a client configuration (not the server name).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ConfigKey {
     verify: bool,
     ca_file: Option<FileStamp>,
-    client_identity: Option<(FileStamp, FileStamp)>,
+    client_identity: Option<IdentityKey>,
     alpn: Vec<String>,
     min_version: TlsVersion,
+    pins: Pins,
 }
 
 impl ConfigKey {
@@ -49,12 +72,10 @@ impl ConfigKey {
         ConfigKey {
             verify: params.verify,
             ca_file: params.ca_file.as_deref().map(FileStamp::of),
-            client_identity: params
-                .client_identity
-                .as_ref()
-                .map(|(cert, key)| (FileStamp::of(cert), FileStamp::of(key))),
+            client_identity: params.client_identity.as_ref().map(IdentityKey::of),
             alpn: params.alpn.clone(),
             min_version: params.min_version,
+            pins: params.pins.clone(),
         }
     }
 }
@@ -113,6 +134,7 @@ mod tests {
             client_identity: None,
             alpn: vec![],
             min_version: TlsVersion::Tls12,
+            pins: Pins::default(),
         }
     }
 
@@ -143,6 +165,11 @@ mod tests {
         assert_eq!(std::fs::metadata(&ca).unwrap().len(), 3);
         assert_eq!(get(&params(Some(&ca))), 3);
         assert_eq!(get(&params(Some(&ca))), 3);
+        // Pins are part of a configuration (rustls checks them in its verifier).
+        let mut pinned = params(Some(&ca));
+        pinned.pins = Pins::parse(&["00".repeat(32)]).unwrap();
+        assert_eq!(get(&pinned), 4);
+        assert_eq!(get(&pinned), 4);
     }
 
     #[test]
@@ -157,5 +184,29 @@ mod tests {
             cache.get_or_build(&p, || Ok(i)).unwrap();
         }
         assert_eq!(cache.lock().len(), CAPACITY);
+    }
+
+    #[test]
+    fn another_pkcs12_password_is_another_configuration() {
+        let cache = ConfigCache::<&str>::new();
+        let with = |password: &str| TlsParams {
+            client_identity: Some(ClientIdentity::Pkcs12 {
+                path: "/nonexistent/c.pfx".into(),
+                password: Secret(password.into()),
+            }),
+            ..params(None)
+        };
+        assert_eq!(
+            cache.get_or_build(&with("right"), || Ok("right")),
+            Ok("right")
+        );
+        assert_eq!(
+            cache.get_or_build(&with("wrong"), || Ok("wrong")),
+            Ok("wrong")
+        );
+        assert_eq!(
+            cache.get_or_build(&with("right"), || Ok("again")),
+            Ok("right")
+        );
     }
 }

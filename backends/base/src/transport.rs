@@ -33,6 +33,11 @@ pub trait Transport: Read + Write + Send {
     /// the TCP connection is shut down. Bounded by the socket's write deadline.
     fn shutdown(&mut self) -> io::Result<()>;
 
+    /// Gives back the plain TCP socket for a STARTTLS upgrade (`tcplink::Connection::start_tls`):
+    /// plain TCP returns it; a transport that is not the bare socket (TLS, or a framing of its
+    /// own) returns itself unchanged as the error, so the caller keeps the connection.
+    fn into_plain_socket(self: Box<Self>) -> Result<TimedSocket, Box<dyn Transport>>;
+
     /// The address of the peer (the proxy, when connected through one).
     fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.socket().peer_addr()

@@ -12,9 +12,10 @@ use std::net::Shutdown;
 
 use native_tls::{Certificate, HandshakeError, Identity, Protocol, TlsConnector, TlsStream};
 
+use tcplink_transport::pkcs12::{open_pkcs12, Pkcs12Problem};
 use tcplink_transport::tls::{
     certificate_error, certificate_reason, handshake_error, handshake_io_error, read_setting_file,
-    sha256_fingerprint, subject_of_der, TlsInfo, TlsParams, TlsVersion,
+    ClientIdentity, TlsInfo, TlsParams, TlsVersion,
 };
 use tcplink_transport::tls_cache::ConfigCache;
 use tcplink_transport::{Error, Result, TimedSocket, Transport};
@@ -29,13 +30,33 @@ pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Bo
     static CONNECTORS: ConfigCache<TlsConnector> = ConfigCache::new();
     let connector = CONNECTORS.get_or_build(params, || connector(params))?;
     match connector.connect(&params.server_name, socket) {
-        Ok(stream) => Ok(Box::new(NativeTlsTransport { stream })),
+        Ok(stream) => {
+            check_pins(params, peer, &stream)?;
+            Ok(Box::new(NativeTlsTransport { stream }))
+        }
         Err(HandshakeError::WouldBlock(_)) => Err(handshake_io_error(
             peer,
             &io::Error::from(io::ErrorKind::TimedOut),
         )),
         Err(HandshakeError::Failure(e)) => Err(classify(peer, &params.server_name, e)),
     }
+}
+
+/// Checks the server's certificate against the pins, right after the handshake and before
+/// anything is sent; no certificate matches no pin.
+fn check_pins(params: &TlsParams, peer: &str, stream: &TlsStream<TimedSocket>) -> Result<()> {
+    if params.pins.is_empty() {
+        return Ok(());
+    }
+    params
+        .pins
+        .check(&leaf_der(stream).unwrap_or_default())
+        .map_err(|problem| certificate_error(peer, &params.server_name, &problem, &params.pins))
+}
+
+/// The server's certificate as DER.
+fn leaf_der(stream: &TlsStream<TimedSocket>) -> Option<Vec<u8>> {
+    stream.peer_certificate().ok().flatten()?.to_der().ok()
 }
 
 /// native-tls folds I/O failures into its own error type; recover time-outs and resets from
@@ -78,21 +99,35 @@ fn connector(params: &TlsParams) -> Result<TlsConnector> {
             b.add_root_certificate(cert);
         }
     }
-    if let Some((cert_path, key_path)) = &params.client_identity {
-        let cert = read_setting_file(cert_path, "client_cert_path")?;
-        let key = read_setting_file(key_path, "client_key_path")?;
-        let identity = Identity::from_pkcs8(&cert, &key).map_err(|e| {
-            Error::argument(
-                "client_key_path",
-                format!("{} (a PKCS#8 PEM key is needed): {e}", key_path.display()),
-            )
-        })?;
-        b.identity(identity);
+    if let Some(identity) = &params.client_identity {
+        b.identity(identity_of(identity)?);
     }
     let alpn: Vec<&str> = params.alpn.iter().map(String::as_str).collect();
     b.request_alpns(&alpn);
     b.build()
         .map_err(|e| Error::argument("Tls", format!("TLS set-up failed: {e}")))
+}
+
+/// The platform identity for `identity`: PEM files (a PKCS#8 key), or a PKCS#12 file the
+/// platform opens itself (on Linux OpenSSL, whose legacy RC2 cipher needs the legacy provider the
+/// vendored build lacks; on Windows SChannel's import, which reads what Windows exports).
+fn identity_of(identity: &ClientIdentity) -> Result<Identity> {
+    match identity {
+        ClientIdentity::Pem { cert, key } => {
+            let cert = read_setting_file(cert, "client_cert_path")?;
+            let key_pem = read_setting_file(key, "client_key_path")?;
+            Identity::from_pkcs8(&cert, &key_pem).map_err(|e| {
+                Error::argument(
+                    "client_key_path",
+                    format!("{} (a PKCS#8 PEM key is needed): {e}", key.display()),
+                )
+            })
+        }
+        ClientIdentity::Pkcs12 { path, password } => open_pkcs12(path, |der| {
+            Identity::from_pkcs12(der, &password.0)
+                .map_err(|e| Pkcs12Problem::from_library_text(&e.to_string(), "native-tls"))
+        }),
+    }
 }
 
 impl Read for NativeTlsTransport {
@@ -121,25 +156,14 @@ impl Transport for NativeTlsTransport {
     }
 
     fn tls_info(&self) -> Option<TlsInfo> {
-        let leaf = self
-            .stream
-            .peer_certificate()
-            .ok()
-            .flatten()
-            .and_then(|c| c.to_der().ok());
         Some(TlsInfo {
-            backend: "native-tls",
-            version: None,
-            cipher: None,
             alpn: self
                 .stream
                 .negotiated_alpn()
                 .ok()
                 .flatten()
                 .map(|p| String::from_utf8_lossy(&p).into_owned()),
-            peer_subject: leaf.as_deref().and_then(subject_of_der),
-            peer_sha256: leaf.as_deref().map(sha256_fingerprint),
-            resumed: None,
+            ..TlsInfo::with_peer("native-tls", leaf_der(&self.stream).as_deref())
         })
     }
 
@@ -154,5 +178,10 @@ impl Transport for NativeTlsTransport {
             .get_ref()
             .shutdown(Shutdown::Write)
             .and(notified)
+    }
+
+    fn into_plain_socket(self: Box<Self>) -> Result<TimedSocket, Box<dyn Transport>> {
+        // Already TLS: there is no plain socket to upgrade.
+        Err(self)
     }
 }

@@ -6,7 +6,9 @@
 //! calls [`connect`].
 //!
 //! TLS through OpenSSL 3 (the `openssl` crate): the system's library, or a static one built from
-//! source with the `vendored-openssl` feature.
+//! source with the `vendored-openssl` feature. Client certificates: PEM files, or a PKCS#12 file
+//! OpenSSL opens itself; the legacy RC2 cipher needs OpenSSL's legacy provider, which the
+//! vendored build does not have (the error says so).
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
@@ -14,17 +16,20 @@ use std::net::Shutdown;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use openssl::error::ErrorStack;
 use openssl::ex_data::Index;
-use openssl::hash::MessageDigest;
+use openssl::pkcs12::Pkcs12;
+use openssl::pkey::PKey;
 use openssl::ssl::{
-    HandshakeError, Ssl, SslConnector, SslFiletype, SslMethod, SslOptions, SslSession,
+    HandshakeError, Ssl, SslConnector, SslConnectorBuilder, SslMethod, SslOptions, SslSession,
     SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
 };
 use openssl::x509::X509VerifyResult;
 
+use tcplink_transport::pkcs12::{open_pkcs12, pkcs12_error, Pkcs12Problem};
 use tcplink_transport::tls::{
-    certificate_error, fingerprint_hex, handshake_error, handshake_io_error, read_setting_file,
-    CertFacts, CertProblem, TlsInfo, TlsParams, TlsVersion,
+    certificate_error, handshake_error, handshake_io_error, read_setting_file, CertFacts,
+    CertProblem, ClientIdentity, TlsInfo, TlsParams, TlsVersion,
 };
 use tcplink_transport::tls_cache::ConfigCache;
 use tcplink_transport::{Error, Result, TimedSocket, Transport};
@@ -84,7 +89,14 @@ pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Bo
         unsafe { config.set_session(&session) }.map_err(|e| handshake_error(peer, e))?;
     }
     match config.connect(&params.server_name, socket) {
-        Ok(stream) => Ok(Box::new(OpensslTransport { stream })),
+        Ok(stream) => {
+            let leaf = stream
+                .ssl()
+                .peer_certificate()
+                .and_then(|c| c.to_der().ok());
+            check_pins(params, peer, leaf.as_deref())?;
+            Ok(Box::new(OpensslTransport { stream }))
+        }
         Err(HandshakeError::SetupFailure(e)) => Err(handshake_error(peer, e)),
         Err(HandshakeError::WouldBlock(_)) => Err(handshake_io_error(
             peer,
@@ -113,6 +125,18 @@ pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Bo
     }
 }
 
+/// Checks the server's certificate `leaf` (DER) against the pins, right after the handshake and
+/// before anything is sent; no certificate matches no pin.
+fn check_pins(params: &TlsParams, peer: &str, leaf: Option<&[u8]>) -> Result<()> {
+    if params.pins.is_empty() {
+        return Ok(());
+    }
+    params
+        .pins
+        .check(leaf.unwrap_or_default())
+        .map_err(|problem| certificate_error(peer, &params.server_name, &problem, &params.pins))
+}
+
 /// A connector for `params` that keeps the sessions servers give it in its own store.
 fn connector(params: &TlsParams) -> Result<(SslConnector, Arc<SessionStore>)> {
     let setup = |e: openssl::error::ErrorStack| {
@@ -136,19 +160,8 @@ fn connector(params: &TlsParams) -> Result<(SslConnector, Arc<SessionStore>)> {
     } else {
         b.set_verify(SslVerifyMode::NONE);
     }
-    if let Some((cert, key)) = &params.client_identity {
-        read_setting_file(cert, "client_cert_path")?;
-        read_setting_file(key, "client_key_path")?;
-        b.set_certificate_chain_file(cert)
-            .map_err(|e| Error::argument("client_cert_path", format!("{}: {e}", cert.display())))?;
-        b.set_private_key_file(key, SslFiletype::PEM)
-            .map_err(|e| Error::argument("client_key_path", format!("{}: {e}", key.display())))?;
-        b.check_private_key().map_err(|e| {
-            Error::argument(
-                "client_key_path",
-                format!("the key does not match the certificate: {e}"),
-            )
-        })?;
+    if let Some(identity) = &params.client_identity {
+        use_identity(&mut b, identity)?;
     }
     if !params.alpn.is_empty() {
         let mut wire = Vec::new();
@@ -171,11 +184,68 @@ fn connector(params: &TlsParams) -> Result<(SslConnector, Arc<SessionStore>)> {
     Ok((b.build(), sessions))
 }
 
+/// Presents `identity` as the client's certificate: PEM files, or a PKCS#12 file opened by
+/// OpenSSL, whose chain certificates are sent after the leaf.
+fn use_identity(b: &mut SslConnectorBuilder, identity: &ClientIdentity) -> Result<()> {
+    let setting = match identity {
+        ClientIdentity::Pem { cert, key } => {
+            read_setting_file(cert, "client_cert_path")?;
+            b.set_certificate_chain_file(cert).map_err(|e| {
+                Error::argument("client_cert_path", format!("{}: {e}", cert.display()))
+            })?;
+            // Read with a passphrase callback that supplies none: OpenSSL's own default would ask
+            // on the process's terminal, which inside 1C waits forever.
+            let pem = read_setting_file(key, "client_key_path")?;
+            let pkey = PKey::private_key_from_pem_callback(&pem, |_| Ok(0)).map_err(|e| {
+                Error::argument(
+                    "client_key_path",
+                    format!(
+                        "{}: not an unencrypted PEM private key (an encrypted key needs its \
+                         passphrase removed, e.g. openssl pkey -in KEY -out PLAIN): {e}",
+                        key.display()
+                    ),
+                )
+            })?;
+            b.set_private_key(&pkey).map_err(|e| {
+                Error::argument("client_key_path", format!("{}: {e}", key.display()))
+            })?;
+            "client_key_path"
+        }
+        ClientIdentity::Pkcs12 { path, password } => {
+            let parsed = open_pkcs12(path, |der| {
+                let text =
+                    |e: ErrorStack| Pkcs12Problem::from_library_text(&e.to_string(), "openssl");
+                Pkcs12::from_der(der)
+                    .map_err(|e| Pkcs12Problem::NotPkcs12(e.to_string()))?
+                    .parse2(&password.0)
+                    .map_err(text)
+            })?;
+            let (Some(cert), Some(key)) = (parsed.cert, parsed.pkey) else {
+                return Err(pkcs12_error(path, Pkcs12Problem::NoIdentity));
+            };
+            let unusable =
+                |e: ErrorStack| pkcs12_error(path, Pkcs12Problem::Unusable(e.to_string()));
+            b.set_certificate(&cert).map_err(unusable)?;
+            b.set_private_key(&key).map_err(unusable)?;
+            for ca in parsed.ca.into_iter().flatten() {
+                b.add_extra_chain_cert(ca).map_err(unusable)?;
+            }
+            "client_pfx_path"
+        }
+    };
+    b.check_private_key().map_err(|e| {
+        Error::argument(
+            setting,
+            format!("the key does not match the certificate: {e}"),
+        )
+    })
+}
+
 /// Adds the operating system's trust roots. A statically linked (vendored) OpenSSL looks for them
 /// under its build prefix (`/usr/local/ssl`), where distributions keep none; openssl-probe finds
 /// where this system keeps them (`/etc/ssl/certs/ca-certificates.crt`, …). Best effort: without
 /// system roots, `ca_cert_path` still works.
-fn add_system_roots(b: &mut openssl::ssl::SslConnectorBuilder) {
+fn add_system_roots(b: &mut SslConnectorBuilder) {
     let probe = openssl_probe::probe();
     let dir = probe.cert_dir.first().map(PathBuf::as_path);
     if probe.cert_file.is_some() || dir.is_some() {
@@ -255,30 +325,15 @@ impl Transport for OpensslTransport {
 
     fn tls_info(&self) -> Option<TlsInfo> {
         let ssl = self.stream.ssl();
-        let leaf = ssl.peer_certificate();
+        let leaf = ssl.peer_certificate().and_then(|cert| cert.to_der().ok());
         Some(TlsInfo {
-            backend: "openssl",
             version: Some(ssl.version_str().to_string()),
             cipher: ssl.current_cipher().map(|c| c.name().to_string()),
             alpn: ssl
                 .selected_alpn_protocol()
                 .map(|p| String::from_utf8_lossy(p).into_owned()),
-            peer_sha256: leaf
-                .as_ref()
-                .and_then(|cert| cert.digest(MessageDigest::sha256()).ok())
-                .map(|digest| fingerprint_hex(&digest)),
-            peer_subject: leaf.map(|cert| {
-                cert.subject_name()
-                    .entries()
-                    .map(|e| {
-                        let key = e.object().nid().short_name().unwrap_or("?");
-                        let value = e.data().to_string().unwrap_or_default();
-                        format!("{key}={value}")
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }),
             resumed: Some(ssl.session_reused()),
+            ..TlsInfo::with_peer("openssl", leaf.as_deref())
         })
     }
 
@@ -298,5 +353,10 @@ impl Transport for OpensslTransport {
             .get_ref()
             .shutdown(Shutdown::Write)
             .and(notified)
+    }
+
+    fn into_plain_socket(self: Box<Self>) -> Result<TimedSocket, Box<dyn Transport>> {
+        // Already TLS: there is no plain socket to upgrade.
+        Err(self)
     }
 }

@@ -7,10 +7,13 @@
 //! TLS through rustls 0.23 with the ring crypto provider (it builds with only a C compiler for
 //! every target we ship, where aws-lc-rs would also need cmake and nasm for Windows and i686).
 //!
+//! Client certificates: PEM files, or a PKCS#12 file opened by p12-keystore (see `identity.rs`).
+//!
 //! Trust roots: the operating system's store (rustls-native-certs), or the bundled Mozilla roots
 //! (webpki-roots) where the system has none; `ca_cert_path` adds certificates to either. A
 //! certificate in `ca_cert_path` is also accepted as the server's own when it is a CA or v1
-//! certificate, as OpenSSL and the platforms accept it (see `verify.rs`).
+//! certificate, as OpenSSL and the platforms accept it (see `verify.rs`). Pinned keys are
+//! checked by the verifier, before the handshake goes on (see `pinned.rs`).
 
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
@@ -19,19 +22,23 @@ use std::sync::{Arc, OnceLock};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{self, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{
     ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
     StreamOwned,
 };
 
+mod identity;
+mod pinned;
 mod verify;
 
-use verify::{Refusal, Verifier};
+use identity::Identity;
+use pinned::PinnedVerifier;
+use verify::{tls12_signature_by_key, tls13_signature_by_key, Refusal, Verifier};
 
 use tcplink_transport::tls::{
-    certificate_error, handshake_error, handshake_io_error, read_setting_file, sha256_fingerprint,
-    subject_of_der, TlsInfo, TlsParams, TlsVersion,
+    certificate_error, handshake_error, handshake_io_error, read_setting_file, CertFacts, TlsInfo,
+    TlsParams, TlsVersion,
 };
 use tcplink_transport::tls_cache::ConfigCache;
 use tcplink_transport::{Error, Result, TimedSocket, Transport};
@@ -57,7 +64,7 @@ pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Bo
         if let Err(e) = stream.conn.complete_io(&mut stream.sock) {
             return Err(match rustls_error(&e) {
                 Some(tls) => match Refusal::of(tls) {
-                    Some(r) => certificate_error(peer, &params.server_name, &r.problem, &r.raw),
+                    Some(r) => certificate_error(peer, &params.server_name, &r.problem, &r.detail),
                     None => handshake_error(peer, tls),
                 },
                 None => handshake_io_error(peer, &e),
@@ -95,7 +102,7 @@ fn client_config(params: &TlsParams) -> Result<ClientConfig> {
     let builder = ClientConfig::builder_with_provider(provider())
         .with_protocol_versions(versions)
         .map_err(|e| Error::argument("min_version", e))?;
-    let builder = if params.verify {
+    let verifier: Arc<dyn ServerCertVerifier> = if params.verify {
         let mut roots = system_roots().clone();
         let mut named = Vec::new();
         if let Some(path) = &params.ca_file {
@@ -112,36 +119,29 @@ fn client_config(params: &TlsParams) -> Result<ClientConfig> {
             }
             named = certs;
         }
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(Verifier::new(roots, named, provider())?))
+        Arc::new(Verifier::new(roots, named, provider())?)
     } else {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider())))
+        Arc::new(AcceptAnyCertificate(provider()))
     };
+    let verifier: Arc<dyn ServerCertVerifier> = if params.pins.is_empty() {
+        verifier
+    } else {
+        Arc::new(PinnedVerifier::new(verifier, params.pins.clone()))
+    };
+    let builder = builder
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
     let mut config = match &params.client_identity {
         None => builder.with_no_client_auth(),
-        Some((cert_path, key_path)) => {
-            let cert_pem = read_setting_file(cert_path, "client_cert_path")?;
-            let certs = CertificateDer::pem_slice_iter(&cert_pem)
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(|e| {
-                    Error::argument("client_cert_path", format!("{}: {e}", cert_path.display()))
-                })?;
-            if certs.is_empty() {
-                return Err(Error::argument(
-                    "client_cert_path",
-                    format!("{} holds no PEM certificate", cert_path.display()),
-                ));
-            }
-            let key_pem = read_setting_file(key_path, "client_key_path")?;
-            let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {
-                Error::argument("client_key_path", format!("{}: {e}", key_path.display()))
-            })?;
+        Some(identity) => {
+            let Identity {
+                certs,
+                key,
+                setting,
+            } = Identity::load(identity)?;
             builder
                 .with_client_auth_cert(certs, key)
-                .map_err(|e| Error::argument("client_key_path", e))?
+                .map_err(|e| Error::argument(setting, e))?
         }
     };
     config.alpn_protocols = params.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
@@ -154,9 +154,20 @@ fn rustls_error(err: &io::Error) -> Option<&rustls::Error> {
 }
 
 /// The verifier used with `accept_invalid_certs`: any certificate and name is accepted, but the
-/// handshake signatures are still checked, so the session is still bound to the presented key.
+/// handshake signatures are still checked with the certificate's public key (read here, so that
+/// X.509 v1 certificates, which webpki does not read, work too), so the session is still bound to
+/// the presented key.
 #[derive(Debug)]
 struct AcceptAnyCertificate(Arc<CryptoProvider>);
+
+impl AcceptAnyCertificate {
+    /// The public key of `cert`.
+    fn key(cert: &CertificateDer<'_>) -> std::result::Result<Vec<u8>, rustls::Error> {
+        CertFacts::from_der(cert)
+            .map(|facts| facts.public_key)
+            .ok_or_else(|| rustls::CertificateError::BadEncoding.into())
+    }
+}
 
 impl ServerCertVerifier for AcceptAnyCertificate {
     fn verify_server_cert(
@@ -176,9 +187,10 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        crypto::verify_tls12_signature(
+        let key = AcceptAnyCertificate::key(cert)?;
+        tls12_signature_by_key(
             message,
-            cert,
+            &key,
             dss,
             &self.0.signature_verification_algorithms,
         )
@@ -190,9 +202,10 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        crypto::verify_tls13_signature(
+        let key = AcceptAnyCertificate::key(cert)?;
+        tls13_signature_by_key(
             message,
-            cert,
+            &key,
             dss,
             &self.0.signature_verification_algorithms,
         )
@@ -236,7 +249,6 @@ impl Transport for RustlsTransport {
         let conn = &self.stream.conn;
         let leaf = conn.peer_certificates().and_then(|c| c.first());
         Some(TlsInfo {
-            backend: "rustls",
             version: conn.protocol_version().map(|v| match v {
                 rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_string(),
                 rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_string(),
@@ -248,11 +260,10 @@ impl Transport for RustlsTransport {
             alpn: conn
                 .alpn_protocol()
                 .map(|p| String::from_utf8_lossy(p).into_owned()),
-            peer_subject: leaf.and_then(|c| subject_of_der(c)),
-            peer_sha256: leaf.map(|c| sha256_fingerprint(c)),
             resumed: conn
                 .handshake_kind()
                 .map(|k| k == rustls::HandshakeKind::Resumed),
+            ..TlsInfo::with_peer("rustls", leaf.map(|c| c.as_ref()))
         })
     }
 
@@ -271,5 +282,10 @@ impl Transport for RustlsTransport {
         self.stream.conn.send_close_notify();
         let flushed = self.stream.flush();
         self.stream.sock.shutdown(Shutdown::Write).and(flushed)
+    }
+
+    fn into_plain_socket(self: Box<Self>) -> Result<TimedSocket, Box<dyn Transport>> {
+        // Already TLS: there is no plain socket to upgrade.
+        Err(self)
     }
 }

@@ -22,18 +22,19 @@ use rustls::{
 use tcplink_transport::tls::{CertFacts, CertProblem};
 use tcplink_transport::{Error, Result};
 
-/// Why rustls refused a certificate: the plain-words problem and webpki's own error.
+/// Why rustls refused a certificate: the plain-words problem and the detail for experts
+/// (webpki's own error, or the pins).
 #[derive(Debug)]
 pub struct Refusal {
     /// What is wrong, for the user.
     pub problem: CertProblem,
-    /// What rustls said, for experts.
-    pub raw: rustls::Error,
+    /// What rustls said, or the pins the key was checked against, for experts.
+    pub detail: String,
 }
 
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.raw.fmt(f)
+        f.write_str(&self.detail)
     }
 }
 
@@ -148,9 +149,24 @@ fn problem_of(
     Some(problem.with_details(leaf, top))
 }
 
+/// A TLS 1.3 handshake signature checked with the public key `spki` (DER SubjectPublicKeyInfo).
+pub fn tls13_signature_by_key(
+    message: &[u8],
+    spki: &[u8],
+    dss: &DigitallySignedStruct,
+    algorithms: &WebPkiSupportedAlgorithms,
+) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+    rustls::crypto::verify_tls13_signature_with_raw_key(
+        message,
+        &SubjectPublicKeyInfoDer::from(spki),
+        dss,
+        algorithms,
+    )
+}
+
 /// A TLS 1.2 handshake signature checked with the public key `spki` by the provider's algorithms
 /// for its scheme, as rustls checks it with a certificate's (which needs a v3 certificate).
-fn tls12_signature_by_key(
+pub fn tls12_signature_by_key(
     message: &[u8],
     spki: &[u8],
     dss: &DigitallySignedStruct,
@@ -175,10 +191,11 @@ fn tls12_signature_by_key(
         .ok_or_else(|| CertificateError::BadSignature.into())
 }
 
-fn refuse(problem: CertProblem, raw: rustls::Error) -> rustls::Error {
+/// The error that refuses a certificate for `problem`, with `detail` for experts.
+pub fn refuse(problem: CertProblem, detail: impl fmt::Display) -> rustls::Error {
     rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(Refusal {
         problem,
-        raw,
+        detail: detail.to_string(),
     }))))
 }
 
@@ -239,12 +256,7 @@ impl ServerCertVerifier for Verifier {
         self.webpki
             .verify_tls13_signature(message, cert, dss)
             .or_else(|err| match self.named_key(cert) {
-                Some(key) => rustls::crypto::verify_tls13_signature_with_raw_key(
-                    message,
-                    &SubjectPublicKeyInfoDer::from(key.as_slice()),
-                    dss,
-                    &self.algorithms,
-                ),
+                Some(key) => tls13_signature_by_key(message, &key, dss, &self.algorithms),
                 None => Err(err),
             })
     }

@@ -10,6 +10,7 @@
 //! status 1) when a gated ratio misses its quick-run margin ([`gate`]).
 
 mod addin;
+mod batch;
 mod bulk;
 mod cli;
 mod clients;
@@ -34,6 +35,9 @@ const QUICK_BULK_PLAIN: f64 = 0.40;
 /// The quick run's margin for the marker read, time with marker / without (target
 /// [`marker::TARGET`]).
 const QUICK_MARKER: f64 = 1.50;
+/// The quick run's margin for many requests at once, batch / one request (target
+/// [`batch::TARGET`]): twice the target, as threads start slower on a busy machine.
+const QUICK_BATCH: f64 = 4.0;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -69,6 +73,9 @@ fn main() {
     rows.extend(marker.rows);
     eprintln!("request latency…");
     rows.extend(latency::run(&pki, plain_requests, tls_requests));
+    eprintln!("many requests at once…");
+    let batch = batch::run(&pki, reps, !quick);
+    rows.extend(batch.rows);
     eprintln!("memory…");
     rows.extend(memory::run(bulk_bytes));
 
@@ -87,6 +94,11 @@ fn main() {
                 "marker read: time with marker / without",
                 marker.ratio,
                 QUICK_MARKER,
+            ),
+            gate::Check::at_most(
+                "many requests at once: batch / one request",
+                batch.ratio,
+                QUICK_BATCH,
             ),
         ];
         for check in &checks {

@@ -1,9 +1,11 @@
-//! In-process servers on 127.0.0.1: one that sends a payload and closes, one that answers lines.
+//! In-process servers on 127.0.0.1: one that sends a payload and closes, one that answers lines,
+//! and one that answers lines after a delay.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::thread;
+use std::time::Duration;
 
 /// Serves `payload` `times` times over to every connection (over TLS when `tls` is set), then
 /// closes it.
@@ -35,19 +37,29 @@ pub fn line_server(tls: Option<Arc<rustls::ServerConfig>>) -> u16 {
     serve(move |stream| {
         let _ = stream.set_nodelay(true);
         match &tls {
-            None => answer_line(stream),
+            None => answer_line(stream, Duration::ZERO),
             Some(config) => {
                 let conn = rustls::ServerConnection::new(config.clone()).unwrap();
-                answer_line(rustls::StreamOwned::new(conn, stream));
+                answer_line(rustls::StreamOwned::new(conn, stream), Duration::ZERO);
             }
         }
     })
 }
 
-fn answer_line<S: Read + Write>(stream: S) {
+/// Answers one line per connection with the same line, `delay` after it arrived: a device
+/// that takes its time (plain TCP).
+pub fn slow_line_server(delay: Duration) -> u16 {
+    serve(move |stream| {
+        let _ = stream.set_nodelay(true);
+        answer_line(stream, delay);
+    })
+}
+
+fn answer_line<S: Read + Write>(stream: S, delay: Duration) {
     let mut reader = BufReader::new(stream);
     let mut line = Vec::new();
     if reader.read_until(b'\n', &mut line).is_ok() {
+        thread::sleep(delay);
         let stream = reader.get_mut();
         let _ = stream.write_all(&line).and_then(|_| stream.flush());
     }

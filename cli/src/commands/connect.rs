@@ -18,7 +18,7 @@ use tcplink::reader::is_timeout;
 use tcplink::{Deadline, Error, ErrorKind, Result, Transport};
 
 use crate::args::ConnectArgs;
-use crate::output;
+use crate::{output, starttls};
 
 /// How long one read or write may block after poll(2) said the socket is ready: a TLS record
 /// may arrive in parts, and a socket with some room may not take a whole chunk.
@@ -34,7 +34,8 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 pub fn run(args: &ConnectArgs) -> Result<()> {
     let endpoint = args.endpoint.endpoint(&args.address)?;
     let peer = endpoint.target.to_string();
-    let mut transport = endpoint.connect(&args.endpoint.connect_options(args.verbose))?;
+    let options = args.endpoint.connect_options(args.verbose);
+    let mut transport = starttls::connect(&endpoint, &options, args.endpoint.starttls)?;
     if args.verbose {
         output::report_connection(&peer, transport.as_ref());
     }

@@ -122,6 +122,7 @@ fn round_trip(endpoint: &Endpoint, label: &str) -> Result<()> {
     let reply = exchange(
         endpoint,
         &ConnectOptions::default(),
+        None,
         &payload,
         &limits,
         false,

@@ -2,5 +2,6 @@
 
 pub mod connect;
 pub mod demo;
+pub mod pin;
 pub mod request;
 pub mod serve;

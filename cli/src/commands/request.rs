@@ -1,6 +1,6 @@
 //! `tcplink request`: the seed's ProcessRequest (connect, send, read until the marker, close),
 //! with the answer written to stdout as it arrives, a progress bar for large transfers and a
-//! `--verbose` report.
+//! `--verbose` report; several requests go to [`crate::batch`].
 
 use std::io::Write;
 use std::time::Duration;
@@ -11,11 +11,13 @@ use tcplink::{
 };
 
 use crate::args::RequestArgs;
+use crate::batch;
 use crate::escapes;
 use crate::input::{self, Payload};
 use crate::output;
 use crate::progress::{Counting, Progress};
 use crate::render::{Format, Renderer};
+use crate::starttls::{self, Protocol};
 
 /// How much is written under one `--timeout`.
 const SEND_CHUNK: usize = 64 * 1024;
@@ -25,7 +27,10 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Runs `tcplink request`.
 pub fn run(args: &RequestArgs) -> Result<()> {
-    let endpoint = args.endpoint.endpoint(&args.address)?;
+    if batch::wanted(args) {
+        return batch::run(args);
+    }
+    let endpoint = args.endpoint.endpoint(&args.address[0])?;
     let marker = escapes::parse_marker(&args.marker)?;
     let limits = ReadLimits {
         max_size: args.max_size,
@@ -44,6 +49,7 @@ pub fn run(args: &RequestArgs) -> Result<()> {
     let exchange = exchange(
         &endpoint,
         &options,
+        args.endpoint.starttls,
         &payload,
         &limits,
         args.verbose,
@@ -72,12 +78,13 @@ pub struct Exchange {
     pub tls: Option<TlsInfo>,
 }
 
-/// Connects to `endpoint`, sends `payload` (each 64 KiB within the whole-read timeout of
+/// Connects to `endpoint` (plain, then upgraded, with `starttls`), sends `payload` (each 64 KiB within the whole-read timeout of
 /// `limits`), reads one answer by the reading rules into `answer` as it arrives, and closes.
 /// With `verbose`, reports the connection on stderr.
 pub fn exchange(
     endpoint: &Endpoint,
     options: &ConnectOptions,
+    starttls: Option<Protocol>,
     payload: &Payload,
     limits: &ReadLimits<'_>,
     verbose: bool,
@@ -85,7 +92,7 @@ pub fn exchange(
 ) -> Result<Exchange> {
     limits.validate()?;
     let peer = endpoint.target.to_string();
-    let mut transport = endpoint.connect(options)?;
+    let mut transport = starttls::connect(endpoint, options, starttls)?;
     if verbose {
         output::report_connection(&peer, transport.as_ref());
     }

@@ -174,6 +174,11 @@ fn bad_inputs_are_argument_errors_that_name_the_parameter() {
             "ОтключитьПроверкуСертификатов (AcceptInvalidCerts)",
         ),
         (
+            "GetTlsSettings",
+            vec![Value::Bool(true), s(""), s("sha256//AAAA")],
+            "Пины (Pins): entry 1 (\"sha256//AAAA\") holds 3 bytes",
+        ),
+        (
             "GetProxySettings",
             vec![s("proxy"), Value::I4(70000)],
             "Порт (Port): port 70000 is out of range",

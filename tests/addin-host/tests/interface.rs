@@ -42,7 +42,11 @@ fn api() -> Vec<(&'static str, &'static str, Vec<Option<Value>>)> {
             "ОбработатьЗапрос",
             vec![None, t(""), Some(Value::Bool(true)), t(""), t("")],
         ),
-        ("GetTlsSettings", "ПолучитьНастройкиTls", vec![None, t("")]),
+        (
+            "GetTlsSettings",
+            "ПолучитьНастройкиTls",
+            vec![None, t(""), t("")],
+        ),
         (
             "GetProxySettings",
             "ПолучитьНастройкиПрокси",
@@ -50,6 +54,13 @@ fn api() -> Vec<(&'static str, &'static str, Vec<Option<Value>>)> {
         ),
         ("GetLastError", "ПолучитьПоследнююОшибку", vec![]),
         ("GetLog", "ПолучитьЛог", vec![n(100)]),
+        (
+            "ProcessRequests",
+            "ОбработатьЗапросы",
+            vec![None, Some(Value::Bool(true)), n(16)],
+        ),
+        ("StartTls", "НачатьTls", vec![t("")]),
+        ("FinishSending", "ЗавершитьОтправку", vec![n(5000)]),
     ]
 }
 

@@ -1,6 +1,6 @@
 //! Security through the add-in: verification is on for the TLS JSON users write by hand and for
-//! `ПолучитьНастройкиTls(Ложь)`, and a proxy password never shows in `ПолучитьПоследнююОшибку`,
-//! in an exception's text, or in a property. `ПолучитьНастройкиПрокси` does return it: that JSON
+//! `ПолучитьНастройкиTls(Ложь)`, and a proxy password or a PKCS#12 file's password never shows in
+//! `ПолучитьПоследнююОшибку`, in an exception's text, in a property or in the event log. `ПолучитьНастройкиПрокси` does return it: that JSON
 //! is the caller's own settings, made to be passed to `ОткрытьСоединение`.
 
 mod common;
@@ -85,5 +85,62 @@ fn proxy_passwords_are_not_shown() {
     let raised = obj.take_errors();
     assert_eq!(raised.len(), 1);
     assert!(!raised[0].description.contains(PASSWORD), "{raised:?}");
+    finish(obj);
+}
+
+#[test]
+fn a_pfx_client_certificate_connects_and_its_password_never_shows() {
+    let ca = pki().ca.to_string_lossy().into_owned();
+    let server = s_server_verifying_clients();
+    let dir = tempfile::tempdir().unwrap();
+    let pfx = pkcs12_export(dir.path(), "client", &pki().client, None, PASSWORD, &[]);
+    let tls = |password: &str| {
+        let json = serde_json::json!({
+            "use_tls": true, "ca_cert_path": ca, "client_pfx_path": pfx, "client_pfx_password": password,
+        });
+        s(&json.to_string())
+    };
+    let logging = s(r#"{"mode": "memory", "max_entries": 50}"#);
+    let obj = client();
+    let args = [s(&server.addr()), tls(PASSWORD), s(""), logging.clone()];
+    assert_eq!(call(&obj, "ОткрытьСоединение", &args), Value::Bool(true));
+    call(&obj, "SendLine", &[s("pfx\n")]);
+    assert_eq!(
+        call(&obj, "ReadLine", &[s("UTF-8"), s("\n"), Value::I4(5000)]),
+        s("xfp\n")
+    );
+    call(&obj, "Close", &[]);
+
+    let wrong = "wrong-Pa55";
+    let args = [s(&server.addr()), tls(wrong), s(""), logging];
+    assert_eq!(call(&obj, "Connect", &args), Value::Bool(false));
+    assert_eq!(error_kind(&obj), "argument");
+    let message = error_message(&obj);
+    assert!(message.contains("client_pfx_password"), "{message}");
+    assert!(message.contains("password is wrong"), "{message}");
+    assert!(message.contains(pfx.to_str().unwrap()), "{message}");
+    let shown = everything_shown(&obj);
+    let log = call(&obj, "GetLog", &[Value::I4(0)]);
+    assert!(log.as_str().contains("password is wrong"), "{log:?}");
+    for text in [shown.as_str(), log.as_str()] {
+        assert!(!text.contains(PASSWORD), "{text}");
+        assert!(!text.contains(wrong), "{text}");
+    }
+    let args = [s(&server.addr()), s("x\n"), Value::Bool(true), tls(wrong)];
+    assert_eq!(call(&obj, "ProcessRequest", &args), s(""));
+    assert!(!everything_shown(&obj).contains(wrong));
+    // Exceptions carry the same text.
+    assert!(obj.set_prop("ThrowErrors", Value::Bool(true)).unwrap());
+    let returned = obj
+        .call("Connect", &[s(&server.addr()), tls(wrong)])
+        .unwrap();
+    assert!(!returned.ok);
+    let raised = obj.take_errors();
+    assert_eq!(raised.len(), 1);
+    assert!(
+        raised[0].description.contains("client_pfx_password"),
+        "{raised:?}"
+    );
+    assert!(!raised[0].description.contains(wrong), "{raised:?}");
     finish(obj);
 }

@@ -1,5 +1,7 @@
 //! TLS through the add-in against `openssl s_server -rev`, with certificates made at test time:
-//! verification is on by default, can be turned off, and a CA file makes a private CA trusted.
+//! verification is on by default, can be turned off, a CA file makes a private CA trusted, and
+//! a pinned key trusts a self-signed device (ПолучитьНастройкиTls's Пины, ИнформацияTls's
+//! certificate facts).
 
 mod common;
 
@@ -156,5 +158,105 @@ fn a_ca_file_makes_a_private_ca_trusted() {
         ],
     );
     assert_eq!(error_kind(&obj), "argument");
+    finish(obj);
+}
+
+#[test]
+fn tls_settings_take_pins_as_a_list_or_a_json_array() {
+    let obj = client();
+    let hex = "AB:".repeat(31) + "AB";
+    let base64 = format!("sha256//{}o=", "q".repeat(42));
+    for (pins, expected) in [
+        (format!("{base64}; {hex}"), vec![&base64, &hex]),
+        (format!("{base64},\n{hex} "), vec![&base64, &hex]),
+        (format!(r#"["{base64}", "{hex}"]"#), vec![&base64, &hex]),
+        (String::new(), vec![]),
+    ] {
+        let json = call(
+            &obj,
+            "ПолучитьНастройкиTls",
+            &[Value::Bool(true), s(""), s(&pins)],
+        );
+        let json: serde_json::Value = serde_json::from_str(json.as_str()).unwrap();
+        let mut want = serde_json::json!({"use_tls": true, "accept_invalid_certs": true});
+        if !expected.is_empty() {
+            want["pinned_sha256"] = serde_json::json!(expected);
+        }
+        assert_eq!(json, want, "{pins:?}");
+    }
+    let bad = call(
+        &obj,
+        "GetTlsSettings",
+        &[Value::Bool(true), s(""), s(&format!("{base64};{hex}:CD"))],
+    );
+    assert_eq!(bad, s(""));
+    assert_eq!(error_kind(&obj), "argument");
+    let message = error_message(&obj);
+    assert!(
+        message.starts_with("Пины (Pins): entry 2 (") && message.contains("hex digits"),
+        "{message}"
+    );
+    finish(obj);
+}
+
+#[test]
+fn a_pinned_key_trusts_a_self_signed_device_and_tls_info_says_what_to_pin() {
+    let certs = self_signed();
+    let server = openssl_rev(&certs);
+    let pin = format!("sha256//{}", openssl_pins(&certs.cert).base64);
+    let obj = client();
+    // Trust on first use: a first connection that checks nothing shows what to pin.
+    let unverified = tls_settings(&obj, true, "");
+    assert_eq!(
+        call(&obj, "Connect", &[s(&server.addr()), s(&unverified)]),
+        Value::Bool(true)
+    );
+    let info: serde_json::Value =
+        serde_json::from_str(obj.get_prop("ИнформацияTls").unwrap().value.as_str()).unwrap();
+    assert_eq!(info["peer_key_sha256"], pin.as_str(), "{info}");
+    assert_eq!(
+        info["peer_sha256"],
+        openssl_fingerprint(&certs.cert).as_str(),
+        "{info}"
+    );
+    assert_eq!(info["peer_issuer"], info["peer_subject"], "{info}");
+    for field in ["peer_not_before", "peer_not_after"] {
+        assert!(
+            info[field].as_str().is_some_and(|t| t.ends_with(" UTC")),
+            "{field}: {info}"
+        );
+    }
+    call(&obj, "Close", &[]);
+    // From then on the pin is the check.
+    let pinned = call(&obj, "GetTlsSettings", &[Value::Bool(true), s(""), s(&pin)]);
+    assert_eq!(
+        call(&obj, "Connect", &[s(&server.addr()), pinned]),
+        Value::Bool(true),
+        "{:?}",
+        last_error(&obj)
+    );
+    call(&obj, "SendLine", &[s("pin\n")]);
+    assert_eq!(
+        call(&obj, "ReadLine", &[s("UTF-8"), s("\n"), Value::I4(5000)]),
+        s("nip\n")
+    );
+    call(&obj, "Close", &[]);
+    // Another device with the same name but another key is refused, naming its key.
+    let other = ca_signed();
+    let impostor = openssl_rev(&other);
+    let pinned = call(&obj, "GetTlsSettings", &[Value::Bool(true), s(""), s(&pin)]);
+    assert_eq!(
+        call(&obj, "Connect", &[s(&impostor.addr()), pinned]),
+        Value::Bool(false)
+    );
+    assert_eq!(error_kind(&obj), "tls");
+    let seen = format!("sha256//{}", openssl_pins(&other.cert).base64);
+    let message = error_message(&obj);
+    assert!(
+        message.contains(&format!(
+            "the server's public key {seen} matches none of the pinned keys (pinned_sha256)"
+        )),
+        "{message}"
+    );
     finish(obj);
 }

@@ -9,8 +9,9 @@ use super::{Host, Outcome};
 
 /// Checks: the class list, every method's two names, a connect / send / read-with-marker /
 /// leftover / close round trip over the plain echo server, a round trip over the TLS echo server
-/// (whose `TlsInfo` names `tls_backend`, if given), `GetLastError`, and that every allocation was
-/// freed exactly once when the object was destroyed as the profile's host destroys it.
+/// (whose `TlsInfo` names `tls_backend`, if given), a batch to both servers at once,
+/// `GetLastError`, and that every allocation was freed exactly once when the object was destroyed
+/// as the profile's host destroys it.
 pub fn smoke(host: &Host, tls_backend: Option<&str>, out: &mut Outcome) {
     let library = host.library;
     out.check(
@@ -43,6 +44,7 @@ pub fn smoke(host: &Host, tls_backend: Option<&str>, out: &mut Outcome) {
     }
     plain_round_trip(&obj, &host.echo, out);
     tls_round_trip(&obj, &host.tls, tls_backend, out);
+    batch_round_trip(&obj, host, out);
     let error = call(&obj, "GetLastError", &[]);
     out.check("no error after success", error == Ok(Value::str("")), error);
     let memory = obj.destroy();
@@ -168,6 +170,32 @@ fn tls_round_trip(obj: &AddinObject, server: &str, tls_backend: Option<&str>, ou
         "close the TLS connection",
         closed == Ok(Value::Bool(true)),
         closed,
+    );
+}
+
+/// `ProcessRequests` to the plain and the TLS echo server at once (threads in the add-in's
+/// process): each answer in its place, binary answers as base64.
+fn batch_round_trip(obj: &AddinObject, host: &Host, out: &mut Outcome) {
+    let requests = serde_json::json!([
+        {"address": host.echo, "data": "plain\n"},
+        {"address": host.tls, "data_base64": "AHRscw0K", "marker": "\r\n",
+         "tls": {"use_tls": true, "accept_invalid_certs": true}},
+    ]);
+    let results = call(
+        obj,
+        "ProcessRequests",
+        &[Value::str(&requests.to_string()), Value::Bool(false)],
+    );
+    let answers: Option<Vec<serde_json::Value>> = match &results {
+        Ok(Value::Str(json)) => serde_json::from_str::<Vec<serde_json::Value>>(json)
+            .ok()
+            .map(|r| r.iter().map(|r| r["answer_base64"].clone()).collect()),
+        _ => None,
+    };
+    out.check(
+        "a batch to the plain and the TLS server at once",
+        answers == Some(vec!["cGxhaW4K".into(), "AHRscw0K".into()]),
+        results,
     );
 }
 

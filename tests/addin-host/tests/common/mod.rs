@@ -9,7 +9,9 @@ mod fixtures;
 // Each test binary uses a different part of the fixtures.
 #[allow(unused_imports)]
 pub use fixtures::{
-    drain as read_to_end, fault_server, free_port, microsocks, pki, s_server, socat_echo, Peer,
+    count_until_eof_server, drain as read_to_end, fault_server, free_port, microsocks,
+    openssl_fingerprint, openssl_pins, pkcs12_export, pki, s_server, s_server_verifying_clients,
+    slow_line_server, socat_echo, starttls_server, GoAhead, Peer, SMTP_SHORT,
 };
 
 use std::io::Write;
