@@ -79,7 +79,8 @@ pub use reader::{
 pub use resolve::resolve;
 pub use settings::{ProxyKind, ProxySettings, Secret};
 pub use tcplink_transport::{
-    Deadline, DeadlineRead, Error, ErrorKind, HostPort, Result, TimedSocket, TlsSettings, Transport,
+    Deadline, DeadlineRead, Error, ErrorKind, HostPort, Result, ServerTlsSettings, TimedSocket,
+    TlsSettings, Transport,
 };
 pub use tls::{Backend, TlsInfo};
 

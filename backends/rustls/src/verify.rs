@@ -120,8 +120,9 @@ fn refused_for_form(err: &rustls::Error) -> Option<CertProblem> {
     }
 }
 
-/// The plain-words problem of a webpki refusal, with details from the certificates sent.
-fn problem_of(
+/// The plain-words problem of a webpki refusal (of a server's certificate or a client's), with
+/// details from the certificates sent.
+pub fn problem_of(
     err: &rustls::Error,
     leaf: Option<&CertFacts>,
     top: Option<&CertFacts>,
