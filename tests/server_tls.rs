@@ -5,13 +5,14 @@
 //! made at test time: the shared rcgen PKI, `openssl req -x509`, and a `.pfx` made by
 //! `openssl pkcs12 -export`.
 //!
-//! Each accepted connection is answered the same way: the server reads one line, writes
-//! `echo:<line>` and ends the session politely (close_notify), so every client sees its line
-//! come back only when the whole handshake and the transport work.
+//! Each accepted connection is answered the same way: the server reads one line (checking that
+//! the transport reports the rest of a record it holds), writes `echo:<line>` and ends the
+//! session politely (close_notify), so every client sees its line come back only when the whole
+//! handshake and the transport work.
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -59,8 +60,8 @@ impl TestServer {
                     socket.set_deadline(Deadline::after_ms(handshake_ms));
                     match accept(socket, &params, &peer) {
                         Ok(mut transport) => {
-                            let _ = tx.send(Ok(transport.tls_info().expect("a TLS report")));
-                            echo_one_line(&mut *transport);
+                            let info = transport.tls_info().expect("a TLS report");
+                            let _ = tx.send(echo_one_line(&mut *transport).map(|()| info));
                         }
                         Err(e) => {
                             let _ = tx.send(Err(e));
@@ -89,22 +90,29 @@ impl TestServer {
     }
 }
 
-/// Reads one line and answers `echo:<line>`, then sends close_notify and closes.
-fn echo_one_line(transport: &mut dyn Transport) {
+/// Reads one line and answers `echo:<line>`, then sends close_notify and closes. The line comes
+/// in one TLS record: after its first byte is read, the transport must say that it holds the
+/// rest (`has_buffered_input`), or this fails.
+fn echo_one_line(transport: &mut dyn Transport) -> tcplink::Result<()> {
     transport.set_read_deadline(Deadline::after_ms(10_000));
     transport.set_write_deadline(Deadline::after_ms(10_000));
-    let mut line = Vec::new();
-    if BufReader::new(&mut *transport)
-        .read_until(b'\n', &mut line)
-        .is_err()
-    {
-        return;
+    let failed = |e: std::io::Error| tcplink::Error::from_io(&e, "serving a line");
+    let mut line = vec![0];
+    transport.read_exact(&mut line).map_err(failed)?;
+    if !transport.has_buffered_input() {
+        return Err(tcplink::Error::new(
+            ErrorKind::Io,
+            "has_buffered_input said nothing was held after one byte of a record was read",
+        ));
     }
+    BufReader::new(&mut *transport)
+        .read_until(b'\n', &mut line)
+        .map_err(failed)?;
     let mut answer = b"echo:".to_vec();
     answer.extend_from_slice(&line);
-    if transport.write_all(&answer).and(transport.flush()).is_ok() {
-        let _ = transport.shutdown();
-    }
+    transport.write_all(&answer).map_err(failed)?;
+    transport.flush().map_err(failed)?;
+    transport.shutdown().map_err(failed)
 }
 
 fn path(p: &Path) -> String {
