@@ -328,6 +328,24 @@ fn mutual_tls_required_takes_a_verified_client_and_refuses_the_rest() {
 }
 
 #[test]
+fn an_expired_client_certificate_is_refused_in_plain_words() {
+    let (cert, key) = (path(&pki().expired.cert), path(&pki().expired.key));
+    for backend in verifying_backends() {
+        let server = TestServer::with(&verifying(backend, true));
+        let args = ["-tls1_2", "-cert", &cert, "-key", &key];
+        assert_eq!(s_client(&server, &pki().ca, &args), "", "{backend}");
+        let err = server.outcome().unwrap_err();
+        let words = "client certificate rejected: the client's certificate has expired";
+        assert!(err.message().contains(words), "{backend}: {err}");
+        // OpenSSL keeps no client certificate after a failed verification to read the date from.
+        if backend == Backend::Rustls {
+            let date = "has expired (not after 2020-12-31 00:00:00 UTC)";
+            assert!(err.message().contains(date), "{err}");
+        }
+    }
+}
+
+#[test]
 fn mutual_tls_optional_takes_clients_without_a_certificate() {
     for backend in verifying_backends() {
         let server = TestServer::with(&verifying(backend, false));
