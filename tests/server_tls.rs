@@ -403,6 +403,8 @@ struct Files {
     /// `openssl req -x509 -newkey rsa:2048` for `localhost` and `127.0.0.1` (CA:TRUE, as
     /// tutorials make it).
     req_x509: CertFiles,
+    /// An X.509 v1 certificate (`openssl x509 -req -signkey`, no extensions).
+    v1: CertFiles,
     /// `openssl pkcs12 -export` of the shared server certificate and key, with the CA, under
     /// [`PASSWORD`].
     pfx: PathBuf,
@@ -416,9 +418,11 @@ fn files() -> &'static Files {
         let san = "subjectAltName=DNS:localhost,IP:127.0.0.1";
         let req_x509 = req_x509(d, "req", &["rsa:2048"], "/CN=localhost", &["-addext", san]);
         let pfx = pkcs12_export(d, "server", &pki().server, Some(&pki().ca), PASSWORD, &[]);
+        let v1 = v1_self_signed(d);
         Files {
             _dir: dir,
             req_x509,
+            v1,
             pfx,
         }
     })
@@ -452,6 +456,44 @@ fn req_x509_certificates_and_pfx_files_serve_on_every_backend() {
         let answer = library_client(&pfx, tls_with_ca(backend));
         assert_eq!(answer.as_deref(), Ok(&b"echo:ping\n"[..]), "{backend}");
         assert!(pfx.outcome().is_ok());
+    }
+}
+
+#[test]
+fn a_self_signed_client_certificate_named_in_client_ca_path_is_served() {
+    let f = files();
+    for backend in verifying_backends() {
+        for (form, own) in [("req -x509 (CA:TRUE)", &f.req_x509), ("v1", &f.v1)] {
+            let server = TestServer::with(&ServerTlsSettings {
+                client_ca_path: Some(path(&own.cert)),
+                ..verifying(backend, true)
+            });
+            for flag in ["-tls1_2", "-tls1_3"] {
+                let args = [flag, "-cert", &path(&own.cert), "-key", &path(&own.key)];
+                let out = s_client(&server, &pki().ca, &args);
+                let outcome = server.outcome();
+                assert_eq!(out, "echo:ping\n", "{backend} {form} {flag}: {outcome:?}");
+                let subject = outcome.unwrap().peer_subject.unwrap_or_default();
+                assert!(subject.contains("localhost"), "{backend} {form}: {subject}");
+            }
+            // Another self-signed certificate is still a stranger.
+            let stranger = [
+                "-cert",
+                &path(&pki().self_signed.cert),
+                "-key",
+                &path(&pki().self_signed.key),
+            ];
+            assert_eq!(
+                s_client(&server, &pki().ca, &stranger),
+                "",
+                "{backend} {form}"
+            );
+            let err = server.outcome().unwrap_err();
+            assert!(
+                err.message().contains("client certificate rejected"),
+                "{backend}: {err}"
+            );
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The server's side of TLS: [`accept`] runs the handshake with a client over an accepted socket,
 //! with a [`ServerConfig`] built from [`ServerTlsParams`] (and cached). Client certificates, when
-//! asked for, are verified by webpki against `client_ca_path`; a refusal carries the plain-words
+//! asked for, are verified by webpki against `client_ca_path`, whose own certificates are also
+//! accepted as a client's; a refusal carries the plain-words
 //! [`CertProblem`](tcplink_transport::tls::CertProblem) (see [`ClientVerifier`]).
 
 use std::sync::Arc;
@@ -21,7 +22,7 @@ use tcplink_transport::{Error, Result, TimedSocket, Transport};
 
 use crate::identity::Identity;
 use crate::transport::{rustls_error, RustlsTransport};
-use crate::verify::{problem_of, refuse, Refusal};
+use crate::verify::{problem_of, refuse, valid_at, Named, Refusal};
 use crate::{pem_certificates, provider, versions};
 
 /// The built configurations, by settings.
@@ -69,7 +70,7 @@ fn server_config(params: &ServerTlsParams) -> Result<ServerConfig> {
         Some(verify) => {
             let mut roots = RootCertStore::empty();
             let certs = pem_certificates(&verify.ca_file, "client_ca_path")?;
-            let (added, _) = roots.add_parsable_certificates(certs);
+            let (added, _) = roots.add_parsable_certificates(certs.iter().cloned());
             if added == 0 {
                 return Err(Error::argument(
                     "client_ca_path",
@@ -85,7 +86,8 @@ fn server_config(params: &ServerTlsParams) -> Result<ServerConfig> {
             let inner = webpki
                 .build()
                 .map_err(|e| Error::argument("client_ca_path", e))?;
-            builder.with_client_cert_verifier(Arc::new(ClientVerifier { inner }))
+            let named = Named::new(certs, provider().signature_verification_algorithms);
+            builder.with_client_cert_verifier(Arc::new(ClientVerifier { inner, named }))
         }
     };
     let Identity {
@@ -100,10 +102,14 @@ fn server_config(params: &ServerTlsParams) -> Result<ServerConfig> {
     Ok(config)
 }
 
-/// webpki's client verifier, whose refusals carry the plain-words problem in a [`Refusal`].
+/// webpki's client verifier, whose refusals carry the plain-words problem in a [`Refusal`], and
+/// which accepts a certificate of `client_ca_path` as the client's own (a self-signed device
+/// certificate as `openssl req -x509` makes it, CA:TRUE, or a v1 one) while it is valid, as
+/// OpenSSL does.
 #[derive(Debug)]
 struct ClientVerifier {
     inner: Arc<dyn ClientCertVerifier>,
+    named: Named,
 }
 
 impl ClientCertVerifier for ClientVerifier {
@@ -125,16 +131,25 @@ impl ClientCertVerifier for ClientVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> std::result::Result<ClientCertVerified, rustls::Error> {
-        self.inner
+        let err = match self
+            .inner
             .verify_client_cert(end_entity, intermediates, now)
-            .map_err(|err| {
-                let leaf = CertFacts::from_der(end_entity);
-                let top = intermediates.last().and_then(|c| CertFacts::from_der(c));
-                match problem_of(&err, leaf.as_ref(), top.as_ref().or(leaf.as_ref())) {
-                    Some(problem) => refuse(problem, err),
-                    None => err,
-                }
-            })
+        {
+            Ok(verified) => return Ok(verified),
+            Err(err) => err,
+        };
+        if let Some(leaf) = self.named.refused_only_for_form(end_entity, &err) {
+            return match valid_at(&leaf, now) {
+                Ok(()) => Ok(ClientCertVerified::assertion()),
+                Err(problem) => Err(refuse(problem, err)),
+            };
+        }
+        let leaf = CertFacts::from_der(end_entity);
+        let top = intermediates.last().and_then(|c| CertFacts::from_der(c));
+        match problem_of(&err, leaf.as_ref(), top.as_ref().or(leaf.as_ref())) {
+            Some(problem) => Err(refuse(problem, err)),
+            None => Err(err),
+        }
     }
 
     fn verify_tls12_signature(
@@ -143,7 +158,9 @@ impl ClientCertVerifier for ClientVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        self.inner
+            .verify_tls12_signature(message, cert, dss)
+            .or_else(|err| self.named.tls12_signature(message, cert, dss, err))
     }
 
     fn verify_tls13_signature(
@@ -152,7 +169,9 @@ impl ClientCertVerifier for ClientVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        self.inner
+            .verify_tls13_signature(message, cert, dss)
+            .or_else(|err| self.named.tls13_signature(message, cert, dss, err))
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
