@@ -115,8 +115,8 @@ impl CertProblem {
                 wrapped("not before ", not_before.as_deref())
             ),
             CertProblem::CaAsEndEntity | CertProblem::V1EndEntity => "the client presented a CA \
-                 or X.509 v1 certificate as its own, which is not accepted as a client \
-                 certificate: issue it a certificate from a CA in client_ca_path"
+                 or X.509 v1 certificate as its own: name this very certificate in \
+                 client_ca_path to trust it"
                 .into(),
             // Names and pins are not checked of a client: words for completeness.
             CertProblem::NameMismatch { .. } | CertProblem::KeyNotPinned { .. } => {
