@@ -20,8 +20,10 @@
 //! - [`tls`] holds what the backends share: the [`Backend`] names, the settings resolved for one
 //!   connection ([`TlsParams`], from the user's [`TlsSettings`] and the target [`HostPort`]),
 //!   what a handshake reports ([`TlsInfo`]), [`tls_cache`], the cache of built client
-//!   configurations, and [`pkcs12`], the shared words for a client certificate file that cannot
-//!   be used.
+//!   configurations (a server's too), and [`pkcs12`], the shared words for a PKCS#12 file that
+//!   cannot be used.
+//! - [`server_tls`] holds a TLS server's side: its settings ([`ServerTlsSettings`]) resolved into
+//!   [`ServerTlsParams`], which each backend's `accept` takes.
 //!
 //! The features `rustls`, `openssl` and `native-tls` only say which backends the build
 //! dispatches to ([`Backend::is_compiled`]); `tcplink`'s features of the same names set them.
