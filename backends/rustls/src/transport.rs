@@ -25,7 +25,7 @@ where
 {
     /// Runs the handshake of `session` over `socket`, bounded by the socket's deadlines; the
     /// error is rustls's (inside the `io::Error`, see [`rustls_error`]) or the socket's.
-    pub fn handshake(session: C, socket: TimedSocket) -> io::Result<RustlsTransport<C>> {
+    pub(crate) fn handshake(session: C, socket: TimedSocket) -> io::Result<RustlsTransport<C>> {
         let mut stream = StreamOwned::new(session, socket);
         while stream.conn.is_handshaking() {
             stream.conn.complete_io(&mut stream.sock)?;
