@@ -37,6 +37,9 @@
 //! - [`Connection::start_tls`] upgrades a plain connection to TLS on the same socket (STARTTLS),
 //!   refusing plaintext that arrived before the upgrade and was not read;
 //!   [`Connection::finish_sending`] closes the sending half while reading goes on.
+//! - [`tls::accept`] is a TLS server's handshake on a socket it accepted, on any backend, with
+//!   [`ServerTlsSettings`] checked into [`tls::ServerTlsParams`] and the backend's configuration
+//!   built before the first connection by [`tls::prepare_accept`].
 //! - Every failure is an [`Error`] with a stable [`ErrorKind`].
 //! - An [`EventSink`] set in [`ConnectOptions::events`] is told every step as an [`Event`]:
 //!   resolution, each address tried, the proxy and TLS handshakes, sends, reads, the close and
@@ -79,7 +82,8 @@ pub use reader::{
 pub use resolve::resolve;
 pub use settings::{ProxyKind, ProxySettings, Secret};
 pub use tcplink_transport::{
-    Deadline, DeadlineRead, Error, ErrorKind, HostPort, Result, TimedSocket, TlsSettings, Transport,
+    Deadline, DeadlineRead, Error, ErrorKind, HostPort, Result, ServerTlsSettings, TimedSocket,
+    TlsSettings, Transport,
 };
 pub use tls::{Backend, TlsInfo};
 

@@ -105,6 +105,12 @@ fn tls_module_paths_resolve() {
         tcplink::tls::TlsInfo::with_peer,
     );
     assert!(tcplink::tls::pin_text(&[0; 32]).starts_with(tcplink::tls::PIN_PREFIX));
+    let _ = (
+        tcplink::tls::accept,
+        tcplink::tls::prepare_accept,
+        tcplink::tls::ServerTlsParams::new,
+        tcplink::ServerTlsSettings::from_json,
+    );
     assert!(tcplink::tls::Pins::parse(&["00"]).is_err());
 }
 
@@ -113,16 +119,26 @@ fn backend_modules_resolve() {
     #[cfg(feature = "rustls")]
     {
         is_transport::<tcplink::backends::rustls::RustlsTransport>();
-        let _ = tcplink::backends::rustls::connect;
+        is_transport::<tcplink::backends::rustls::RustlsServerTransport>();
+        let _ = (
+            tcplink::backends::rustls::connect,
+            tcplink::backends::rustls::accept,
+        );
     }
     #[cfg(feature = "openssl")]
     {
         is_transport::<tcplink::backends::openssl::OpensslTransport>();
-        let _ = tcplink::backends::openssl::connect;
+        let _ = (
+            tcplink::backends::openssl::connect,
+            tcplink::backends::openssl::accept,
+        );
     }
     #[cfg(feature = "native-tls")]
     {
         is_transport::<tcplink::backends::native_tls::NativeTlsTransport>();
-        let _ = tcplink::backends::native_tls::connect;
+        let _ = (
+            tcplink::backends::native_tls::connect,
+            tcplink::backends::native_tls::accept,
+        );
     }
 }

@@ -1,8 +1,8 @@
-//! The settings fuzz check: the parsers (pins included) take any text without panicking, and
+//! The settings fuzz check: the parsers (pins and a server's TLS settings included) take any text without panicking, and
 //! what they accept serialises and parses back to the same settings.
 
 use tcplink::tls::Pins;
-use tcplink::{ErrorKind, HostPort, ProxySettings, Secret, TlsSettings};
+use tcplink::{ErrorKind, HostPort, ProxySettings, Secret, ServerTlsSettings, TlsSettings};
 use tcplink_addin::encodings::TextEncoding;
 
 /// Runs one fuzz case; panics when a parser panics or breaks a rule.
@@ -11,6 +11,26 @@ pub fn check(data: &[u8]) {
     let text = text.as_ref();
     if let Ok(Some(tls)) = TlsSettings::from_json(text) {
         assert_eq!(TlsSettings::from_json(&tls.to_json()).unwrap(), Some(tls));
+    }
+    // A server's TLS settings: what is read writes back to the same settings, and its password
+    // never shows (with another one, the debug output stays the same).
+    match ServerTlsSettings::from_json(text) {
+        Ok(Some(server)) => {
+            assert_eq!(
+                ServerTlsSettings::from_json(&server.to_json()).unwrap(),
+                Some(server.clone())
+            );
+            let other = ServerTlsSettings {
+                pfx_password: server.pfx_password.as_ref().map(|_| Secret("another".into())),
+                ..server.clone()
+            };
+            assert_eq!(format!("{server:?}"), format!("{other:?}"));
+        }
+        Ok(None) => {}
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::Argument);
+            assert!(e.message().starts_with("Tls: "), "{e}");
+        }
     }
     // Pins: read, or refused as an argument error that names the setting; a pin read is written
     // back in the form that reads as the same pin.

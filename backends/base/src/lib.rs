@@ -20,8 +20,10 @@
 //! - [`tls`] holds what the backends share: the [`Backend`] names, the settings resolved for one
 //!   connection ([`TlsParams`], from the user's [`TlsSettings`] and the target [`HostPort`]),
 //!   what a handshake reports ([`TlsInfo`]), [`tls_cache`], the cache of built client
-//!   configurations, and [`pkcs12`], the shared words for a client certificate file that cannot
-//!   be used.
+//!   configurations (a server's too), and [`pkcs12`], the shared words for a PKCS#12 file that
+//!   cannot be used.
+//! - [`server_tls`] holds a TLS server's side: its settings ([`ServerTlsSettings`]) resolved into
+//!   [`ServerTlsParams`], which each backend's `accept` takes.
 //!
 //! The features `rustls`, `openssl` and `native-tls` only say which backends the build
 //! dispatches to ([`Backend::is_compiled`]); `tcplink`'s features of the same names set them.
@@ -36,10 +38,12 @@ mod address;
 mod deadline;
 mod digest;
 mod error;
+mod identity;
 mod pins;
 pub mod pkcs12;
 mod plain;
 mod refusal;
+pub mod server_tls;
 pub mod settings;
 mod socket;
 pub mod tls;
@@ -49,6 +53,7 @@ mod transport;
 pub use address::HostPort;
 pub use deadline::{Deadline, Expired};
 pub use error::{Error, ErrorKind, Result};
+pub use server_tls::{ServerTlsParams, ServerTlsSettings};
 pub use settings::TlsSettings;
 pub use socket::{is_timeout, TimedSocket};
 pub use tls::{Backend, TlsInfo, TlsParams};

@@ -1,11 +1,12 @@
-//! Why a PKCS#12 client certificate file (`client_pfx_path`) could not be used, in the same plain
-//! words for every backend: [`Pkcs12Problem`] and [`pkcs12_error`]. Each backend opens the file
+//! Why a PKCS#12 file (the client's `client_pfx_path`, a server's `pfx_path`) could not be used,
+//! in the same plain words for every backend: [`Pkcs12Problem`] and [`pkcs12_error`]. Each backend opens the file
 //! with its own library and names the problem; OpenSSL and the platform libraries report theirs
 //! as text, which [`Pkcs12Problem::from_library_text`] reads. No message ever holds the password.
 
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::identity::IdentityFields;
 use crate::tls::read_setting_file;
 
 /// Why a PKCS#12 file could not be used.
@@ -58,20 +59,22 @@ impl Pkcs12Problem {
 }
 
 /// The [`argument`](crate::ErrorKind::Argument) error for `problem` with the PKCS#12 file at
-/// `path`: a wrong password names `client_pfx_password`, every other problem `client_pfx_path`;
-/// both name the file, neither the password.
-pub fn pkcs12_error(path: &Path, problem: Pkcs12Problem) -> Error {
+/// `path`, read from the settings `fields` names: a wrong password names the password setting
+/// (`client_pfx_password`, `pfx_password`), every other problem the file's; both name the file,
+/// neither the password.
+pub fn pkcs12_error(path: &Path, fields: &IdentityFields, problem: Pkcs12Problem) -> Error {
     let file = path.display();
+    let setting = fields.pfx;
     match problem {
         Pkcs12Problem::WrongPassword => Error::argument(
-            "client_pfx_password",
+            fields.password,
             format!(
-                "the password is wrong for {file} (client_pfx_path): the file cannot be \
-                 decrypted with it (or the file is damaged)"
+                "the password is wrong for {file} ({setting}): the file cannot be decrypted with \
+                 it (or the file is damaged)"
             ),
         ),
         Pkcs12Problem::LegacyCipher { backend } => Error::argument(
-            "client_pfx_path",
+            setting,
             format!(
                 "{file} is encrypted with a legacy cipher (RC2, as `openssl pkcs12 -legacy` and \
                  older Windows exports make it), which the {backend} backend of this build cannot \
@@ -80,28 +83,30 @@ pub fn pkcs12_error(path: &Path, problem: Pkcs12Problem) -> Error {
             ),
         ),
         Pkcs12Problem::NotPkcs12(detail) => Error::argument(
-            "client_pfx_path",
+            setting,
             format!("{file} is not a PKCS#12 (.pfx/.p12) file, or it is damaged: {detail}"),
         ),
         Pkcs12Problem::NoIdentity => Error::argument(
-            "client_pfx_path",
+            setting,
             format!("{file} holds no private key together with its certificate"),
         ),
         Pkcs12Problem::Unusable(detail) => Error::argument(
-            "client_pfx_path",
+            setting,
             format!("the certificate or key in {file} cannot be used: {detail}"),
         ),
     }
 }
 
-/// Opens the PKCS#12 file at `path` with `open`, a backend's reader, which names what went wrong
-/// as a [`Pkcs12Problem`]; an unreadable file is an error naming `client_pfx_path`.
+/// Opens the PKCS#12 file at `path`, named by the settings `fields` names, with `open`, a
+/// backend's reader, which names what went wrong as a [`Pkcs12Problem`]; an unreadable file is
+/// an error naming the file's setting.
 pub fn open_pkcs12<T>(
     path: &Path,
+    fields: &IdentityFields,
     open: impl FnOnce(&[u8]) -> std::result::Result<T, Pkcs12Problem>,
 ) -> Result<T> {
-    let der = read_setting_file(path, "client_pfx_path")?;
-    open(&der).map_err(|problem| pkcs12_error(path, problem))
+    let der = read_setting_file(path, fields.pfx)?;
+    open(&der).map_err(|problem| pkcs12_error(path, fields, problem))
 }
 
 #[cfg(test)]
@@ -135,11 +140,16 @@ mod tests {
     #[test]
     fn errors_name_the_setting_and_the_file() {
         let path = Path::new("/certs/client.pfx");
-        let err = pkcs12_error(path, Pkcs12Problem::WrongPassword);
+        let client = &IdentityFields::CLIENT;
+        let err = pkcs12_error(path, client, Pkcs12Problem::WrongPassword);
         assert_eq!(err.kind(), ErrorKind::Argument);
         assert!(err.message().starts_with("client_pfx_password: "), "{err}");
         assert!(err.message().contains("/certs/client.pfx"), "{err}");
-        let err = open_pkcs12(Path::new("/nonexistent/c.pfx"), |_| Ok(())).unwrap_err();
+        let err = open_pkcs12(Path::new("/nonexistent/c.pfx"), client, |_| Ok(())).unwrap_err();
         assert!(err.message().starts_with("client_pfx_path: "), "{err}");
+        let server = &IdentityFields::SERVER;
+        let err = pkcs12_error(path, server, Pkcs12Problem::WrongPassword);
+        assert!(err.message().starts_with("pfx_password: "), "{err}");
+        assert!(err.message().contains("(pfx_path)"), "{err}");
     }
 }

@@ -1,7 +1,9 @@
 //! Why a server's certificate was refused, in the same plain words whatever the backend: each
 //! backend maps its own verdict (rustls's `CertificateError`, OpenSSL's `X509_V_ERR_*` codes,
 //! native-tls's message) into a [`CertProblem`], and [`certificate_error`] turns it into the
-//! [`tls`](ErrorKind::Tls) error the user sees, with the backend's own detail after it.
+//! [`tls`](ErrorKind::Tls) error the user sees, with the backend's own detail after it. A TLS
+//! server refusing a client's certificate says so the same way ([`client_certificate_error`],
+//! [`client_certificate_missing`]).
 
 use std::fmt;
 
@@ -92,6 +94,37 @@ impl CertProblem {
         }
     }
 
+    /// The plain words for a client's certificate that a server checked against the CA
+    /// certificates of `client_ca_path` and refused.
+    pub fn describe_client(&self) -> String {
+        match self {
+            CertProblem::UnknownIssuer => "the client's certificate is not trusted (unknown \
+                 issuer): no CA certificate in client_ca_path issued it"
+                .into(),
+            CertProblem::IncompleteChain { issuer } => format!(
+                "the client's chain is incomplete: the client did not send the intermediate \
+                 certificate{}, and it is not in client_ca_path",
+                wrapped("", issuer.as_deref())
+            ),
+            CertProblem::Expired { not_after } => format!(
+                "the client's certificate has expired{}",
+                wrapped("not after ", not_after.as_deref())
+            ),
+            CertProblem::NotYetValid { not_before } => format!(
+                "the client's certificate is not valid yet{}",
+                wrapped("not before ", not_before.as_deref())
+            ),
+            CertProblem::CaAsEndEntity | CertProblem::V1EndEntity => "the client presented a CA \
+                 or X.509 v1 certificate as its own: name this very certificate in \
+                 client_ca_path to trust it"
+                .into(),
+            // Names and pins are not checked of a client: words for completeness.
+            CertProblem::NameMismatch { .. } | CertProblem::KeyNotPinned { .. } => {
+                "the client's certificate is refused".into()
+            }
+        }
+    }
+
     /// This problem with its details taken from the server's certificate `leaf` and the last
     /// certificate the server sent, `top` (the leaf itself when it sent only that).
     #[cfg(feature = "x509")]
@@ -131,6 +164,35 @@ pub fn certificate_error(
         format!(
             "TLS handshake with {peer} failed: certificate rejected: {} [{detail}]",
             problem.describe(server_name)
+        ),
+    )
+}
+
+/// The error of a server's handshake with the client `peer` that refused the client's
+/// certificate for `problem`; the backend's own `detail` follows the plain words.
+pub fn client_certificate_error(
+    peer: &str,
+    problem: &CertProblem,
+    detail: impl fmt::Display,
+) -> Error {
+    Error::new(
+        ErrorKind::Tls,
+        format!(
+            "TLS handshake with {peer} failed: client certificate rejected: {} [{detail}]",
+            problem.describe_client()
+        ),
+    )
+}
+
+/// The error of a server's handshake with the client `peer`, which presented no certificate
+/// where one is required (`client_cert`: `"required"`); the backend's own `detail` follows.
+pub fn client_certificate_missing(peer: &str, detail: impl fmt::Display) -> Error {
+    Error::new(
+        ErrorKind::Tls,
+        format!(
+            "TLS handshake with {peer} failed: client certificate rejected: the client \
+             presented no certificate, and one issued by a CA in client_ca_path is required \
+             [{detail}]"
         ),
     )
 }

@@ -164,7 +164,8 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
-fn yes() -> bool {
+/// `true`, the default of `use_tls` (for `#[serde(default)]`).
+pub(crate) fn yes() -> bool {
     true
 }
 

@@ -11,17 +11,21 @@ use cfg_if::cfg_if;
 
 use crate::address::HostPort;
 use crate::error::{Error, ErrorKind, Result};
-use crate::settings::{Secret, TlsSettings};
+use crate::settings::TlsSettings;
 
 pub use crate::digest::fingerprint_hex;
 #[cfg(feature = "x509")]
 use crate::digest::sha256;
 #[cfg(feature = "x509")]
 pub use crate::digest::sha256_fingerprint;
+pub use crate::identity::{IdentityFields, IdentityFiles};
 pub use crate::pins::{pin_text, Pins, PIN_PREFIX};
 #[cfg(feature = "x509")]
 pub use crate::refusal::CertFacts;
-pub use crate::refusal::{certificate_error, certificate_reason, utc_text, CertProblem};
+pub use crate::refusal::{
+    certificate_error, certificate_reason, client_certificate_error, client_certificate_missing,
+    utc_text, CertProblem,
+};
 
 /// A TLS implementation tcplink can be built with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -117,6 +121,19 @@ fn compiled_names() -> String {
     }
 }
 
+impl Backend {
+    /// The backend the setting `backend` names, or the default one when it names none; a build
+    /// without any is an [`argument`](ErrorKind::Argument) error naming `Tls`.
+    pub fn chosen(name: Option<&str>) -> Result<Backend> {
+        match name {
+            Some(name) => Backend::from_name(name),
+            None => Backend::default_compiled().ok_or_else(|| {
+                Error::argument("Tls", "TLS was requested but this build has no TLS backend")
+            }),
+        }
+    }
+}
+
 impl fmt::Display for Backend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -132,8 +149,47 @@ pub enum TlsVersion {
     Tls13,
 }
 
-/// What a TLS handshake negotiated, and what the server's certificate says: everything a user
-/// needs to decide whether to trust it on first use and pin it.
+impl TlsVersion {
+    /// The version the setting `min_version` names: `"1.2"` (also when absent) or `"1.3"`, with
+    /// or without the `TLSv` prefix; anything else is an argument error naming `min_version`.
+    pub fn parse(setting: Option<&str>) -> Result<TlsVersion> {
+        match setting.map(str::trim) {
+            None | Some("1.2") | Some("TLSv1.2") => Ok(TlsVersion::Tls12),
+            Some("1.3") | Some("TLSv1.3") => Ok(TlsVersion::Tls13),
+            Some(other) => Err(Error::argument(
+                "min_version",
+                format!("{other:?} is not supported (use \"1.2\" or \"1.3\")"),
+            )),
+        }
+    }
+}
+
+/// Checks the setting `alpn`: each protocol name is 1 to 255 bytes, as ALPN's wire form allows.
+pub fn check_alpn(alpn: &[String]) -> Result<()> {
+    match alpn.iter().find(|p| p.is_empty() || p.len() > 255) {
+        Some(bad) => Err(Error::argument(
+            "alpn",
+            format!("protocol name {bad:?} must be 1 to 255 bytes"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The ALPN protocol names in their wire form: each preceded by its length in one byte (the
+/// names were checked by [`check_alpn`]).
+pub fn alpn_wire(alpn: &[String]) -> Vec<u8> {
+    let mut wire = Vec::new();
+    for p in alpn {
+        wire.push(p.len() as u8);
+        wire.extend_from_slice(p.as_bytes());
+    }
+    wire
+}
+
+/// What a TLS handshake negotiated, and what the peer's certificate says: everything a user
+/// needs to decide whether to trust it on first use and pin it. The peer is the server on a
+/// connection made, and the client on a connection a TLS server accepted (its `peer_*` fields
+/// are empty when the client presented no certificate).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct TlsInfo {
     /// The backend that made the connection.
@@ -142,21 +198,21 @@ pub struct TlsInfo {
     pub version: Option<String>,
     /// The cipher suite, e.g. `TLS13_AES_256_GCM_SHA384`, where the backend reports it.
     pub cipher: Option<String>,
-    /// The ALPN protocol the server chose, if any.
+    /// The ALPN protocol chosen (by the server), if any.
     pub alpn: Option<String>,
-    /// The subject of the server's certificate, e.g. `CN=localhost`.
+    /// The subject of the peer's certificate, e.g. `CN=localhost`.
     pub peer_subject: Option<String>,
-    /// The issuer of the server's certificate, e.g. `CN=tcplink test CA` (the subject again for
+    /// The issuer of the peer's certificate, e.g. `CN=tcplink test CA` (the subject again for
     /// a self-signed one).
     pub peer_issuer: Option<String>,
     /// The start of the certificate's validity period, `YYYY-MM-DD HH:MM:SS UTC`.
     pub peer_not_before: Option<String>,
     /// The end of the certificate's validity period, `YYYY-MM-DD HH:MM:SS UTC`.
     pub peer_not_after: Option<String>,
-    /// The SHA-256 fingerprint of the server's (leaf) certificate as upper-case hex pairs joined
+    /// The SHA-256 fingerprint of the peer's (leaf) certificate as upper-case hex pairs joined
     /// by colons, as `openssl x509 -fingerprint -sha256` prints it: `AB:CD:…`.
     pub peer_sha256: Option<String>,
-    /// The SHA-256 of the server's public key (its SubjectPublicKeyInfo) in pin form,
+    /// The SHA-256 of the peer's public key (its SubjectPublicKeyInfo) in pin form,
     /// `sha256//<base64>`: the value to put in `pinned_sha256`. It stays the same when the
     /// certificate is renewed with the same key.
     pub peer_key_sha256: Option<String>,
@@ -170,7 +226,7 @@ impl TlsInfo {
         serde_json::to_string(self).expect("TLS info serialises")
     }
 
-    /// A report by `backend` with the server's certificate `leaf` (DER) read into the `peer_*`
+    /// A report by `backend` with the peer's certificate `leaf` (DER) read into the `peer_*`
     /// fields, where it parses; the negotiated fields are left for the backend to fill.
     #[cfg(feature = "x509")]
     pub fn with_peer(backend: &'static str, leaf: Option<&[u8]>) -> TlsInfo {
@@ -190,75 +246,6 @@ impl TlsInfo {
     }
 }
 
-/// Where the client's certificate, its chain and its private key come from, for mutual TLS.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClientIdentity {
-    /// `client_cert_path` (the certificate chain) and `client_key_path` (the key), both PEM.
-    Pem {
-        /// The certificate chain file.
-        cert: PathBuf,
-        /// The private key file.
-        key: PathBuf,
-    },
-    /// `client_pfx_path`, a PKCS#12 file, and its password (`client_pfx_password`).
-    Pkcs12 {
-        /// The `.pfx`/`.p12` file.
-        path: PathBuf,
-        /// Its password; `Debug` shows `***`.
-        password: Secret,
-    },
-}
-
-impl ClientIdentity {
-    /// The identity `settings` name, checked: a PEM certificate comes with its key, a PKCS#12
-    /// file comes alone (not with PEM files), a non-empty PKCS#12 password comes with its file.
-    pub fn of(settings: &TlsSettings) -> Result<Option<ClientIdentity>> {
-        let pem = match (&settings.client_cert_path, &settings.client_key_path) {
-            (Some(cert), Some(key)) => Some(ClientIdentity::Pem {
-                cert: PathBuf::from(cert),
-                key: PathBuf::from(key),
-            }),
-            (None, None) => None,
-            (Some(_), None) => {
-                return Err(Error::argument(
-                    "client_key_path",
-                    "a client certificate needs its key",
-                ))
-            }
-            (None, Some(_)) => {
-                return Err(Error::argument(
-                    "client_cert_path",
-                    "a client key needs its certificate",
-                ))
-            }
-        };
-        let has_password = settings
-            .client_pfx_password
-            .as_ref()
-            .is_some_and(|p| !p.0.is_empty());
-        match (&settings.client_pfx_path, pem) {
-            (Some(_), Some(_)) => Err(Error::argument(
-                "client_pfx_path",
-                "give either client_pfx_path (a PKCS#12 file with the certificate and its key) \
-                 or client_cert_path and client_key_path (PEM files), not both",
-            )),
-            (Some(path), None) => Ok(Some(ClientIdentity::Pkcs12 {
-                path: PathBuf::from(path),
-                password: settings.client_pfx_password.clone().unwrap_or_default(),
-            })),
-            // An empty password without a file is what an unfilled form sends: no PKCS#12 file.
-            (None, pem) if has_password => Err(Error::argument(
-                "client_pfx_password",
-                match pem {
-                    Some(_) => "is the password of client_pfx_path; PEM keys with a password are not supported",
-                    None => "is given without client_pfx_path, the PKCS#12 file it opens",
-                },
-            )),
-            (None, pem) => Ok(pem),
-        }
-    }
-}
-
 /// TLS settings resolved and checked for one connection.
 #[derive(Debug, Clone)]
 pub struct TlsParams {
@@ -272,7 +259,7 @@ pub struct TlsParams {
     /// Extra trusted CA certificates (PEM).
     pub ca_file: Option<PathBuf>,
     /// The client's certificate and key, for mutual TLS.
-    pub client_identity: Option<ClientIdentity>,
+    pub client_identity: Option<IdentityFiles>,
     /// ALPN protocols to offer.
     pub alpn: Vec<String>,
     /// The lowest version accepted.
@@ -283,31 +270,12 @@ pub struct TlsParams {
 
 impl TlsParams {
     /// Checks `settings` for a connection to `target`: the backend, the minimum version, and the
-    /// client identity ([`ClientIdentity::of`]). File contents are checked by the backend.
+    /// client identity ([`IdentityFiles::of`]). File contents are checked by the backend.
     pub fn new(settings: &TlsSettings, target: &HostPort) -> Result<TlsParams> {
-        let backend = match &settings.backend {
-            Some(name) => Backend::from_name(name)?,
-            None => Backend::default_compiled().ok_or_else(|| {
-                Error::argument("Tls", "TLS was requested but this build has no TLS backend")
-            })?,
-        };
-        let min_version = match settings.min_version.as_deref().map(str::trim) {
-            None | Some("1.2") | Some("TLSv1.2") => TlsVersion::Tls12,
-            Some("1.3") | Some("TLSv1.3") => TlsVersion::Tls13,
-            Some(other) => {
-                return Err(Error::argument(
-                    "min_version",
-                    format!("{other:?} is not supported (use \"1.2\" or \"1.3\")"),
-                ))
-            }
-        };
-        let client_identity = ClientIdentity::of(settings)?;
-        if let Some(bad) = settings.alpn.iter().find(|p| p.is_empty() || p.len() > 255) {
-            return Err(Error::argument(
-                "alpn",
-                format!("protocol name {bad:?} must be 1 to 255 bytes"),
-            ));
-        }
+        let backend = Backend::chosen(settings.backend.as_deref())?;
+        let min_version = TlsVersion::parse(settings.min_version.as_deref())?;
+        let client_identity = IdentityFiles::of(settings)?;
+        check_alpn(&settings.alpn)?;
         let pins = Pins::parse(&settings.pinned_sha256)?;
         Ok(TlsParams {
             backend,
@@ -408,48 +376,5 @@ mod tests {
             .unwrap_err()
             .message()
             .contains("client_key_path"));
-    }
-
-    #[test]
-    fn a_pfx_comes_alone_and_its_password_with_it() {
-        let pfx = TlsSettings {
-            client_pfx_path: Some("c.pfx".into()),
-            ..Default::default()
-        };
-        assert_eq!(
-            ClientIdentity::of(&pfx).unwrap(),
-            Some(ClientIdentity::Pkcs12 {
-                path: "c.pfx".into(),
-                password: Secret::default(),
-            })
-        );
-        let with_pem = TlsSettings {
-            client_cert_path: Some("c.pem".into()),
-            client_key_path: Some("c.key".into()),
-            ..pfx.clone()
-        };
-        let err = ClientIdentity::of(&with_pem).unwrap_err();
-        assert!(err.message().starts_with("client_pfx_path: "), "{err}");
-        let unfilled = TlsSettings {
-            client_pfx_path: None,
-            client_pfx_password: Some(Secret::default()),
-            ..Default::default()
-        };
-        assert_eq!(ClientIdentity::of(&unfilled).unwrap(), None);
-        let password = Some(Secret("pw".into()));
-        for settings in [
-            TlsSettings {
-                client_pfx_password: password.clone(),
-                ..Default::default()
-            },
-            TlsSettings {
-                client_pfx_path: None,
-                client_pfx_password: password.clone(),
-                ..with_pem
-            },
-        ] {
-            let err = ClientIdentity::of(&settings).unwrap_err();
-            assert!(err.message().starts_with("client_pfx_password: "), "{err}");
-        }
     }
 }

@@ -1,17 +1,20 @@
-//! [`ConfigCache`], a small cache of built TLS client configurations, shared by the backends.
+//! [`ConfigCache`], a small cache of built TLS configurations, client and server, shared by the
+//! backends.
 //!
 //! Building a configuration reads and parses certificate files (OpenSSL's default trust bundle
 //! alone takes ~20 ms); a cached one is reused by every connection with the same settings, and
-//! lets rustls resume TLS sessions. The key includes each file's size and modification time, so
-//! replacing a CA or client certificate file takes effect on the next connection.
+//! lets rustls resume TLS sessions. The key ([`ConfigKey`]) includes each file's size and
+//! modification time, so replacing a CA, client or server certificate file takes effect on the
+//! next connection.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
 
 use crate::error::Result;
+use crate::server_tls::{ClientVerify, ServerTlsParams};
 use crate::settings::Secret;
-use crate::tls::{ClientIdentity, Pins, TlsParams, TlsVersion};
+use crate::tls::{IdentityFiles, Pins, TlsParams, TlsVersion};
 
 /// How many configurations a cache keeps; the oldest goes first.
 const CAPACITY: usize = 16;
@@ -35,7 +38,7 @@ impl FileStamp {
     }
 }
 
-/// The client identity's files as they are now, and a PKCS#12 file's password (another password
+/// An identity's files as they are now, and a PKCS#12 file's password (another password
 /// for the same file must be tried, not served from the cache).
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum IdentityKey {
@@ -44,12 +47,12 @@ enum IdentityKey {
 }
 
 impl IdentityKey {
-    fn of(identity: &ClientIdentity) -> IdentityKey {
+    fn of(identity: &IdentityFiles) -> IdentityKey {
         match identity {
-            ClientIdentity::Pem { cert, key } => {
+            IdentityFiles::Pem { cert, key } => {
                 IdentityKey::Pem(FileStamp::of(cert), FileStamp::of(key))
             }
-            ClientIdentity::Pkcs12 { path, password } => {
+            IdentityFiles::Pkcs12 { path, password } => {
                 IdentityKey::Pkcs12(FileStamp::of(path), password.clone())
             }
         }
@@ -58,7 +61,7 @@ impl IdentityKey {
 
 /// Everything in [`TlsParams`] that goes into a client configuration (not the server name).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct ConfigKey {
+struct ClientKey {
     verify: bool,
     ca_file: Option<FileStamp>,
     client_identity: Option<IdentityKey>,
@@ -67,16 +70,50 @@ struct ConfigKey {
     pins: Pins,
 }
 
-impl ConfigKey {
-    fn of(params: &TlsParams) -> ConfigKey {
-        ConfigKey {
+/// Everything in [`ServerTlsParams`] that goes into a server configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ServerKey {
+    identity: IdentityKey,
+    client_ca: Option<(FileStamp, bool)>,
+    alpn: Vec<String>,
+    min_version: TlsVersion,
+}
+
+/// What a cached configuration was built from: the settings, and the files they name as they
+/// are now. Made from [`TlsParams`] (a client configuration) or [`ServerTlsParams`] (a server's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigKey(Side);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Side {
+    Client(ClientKey),
+    Server(ServerKey),
+}
+
+impl From<&TlsParams> for ConfigKey {
+    fn from(params: &TlsParams) -> ConfigKey {
+        ConfigKey(Side::Client(ClientKey {
             verify: params.verify,
             ca_file: params.ca_file.as_deref().map(FileStamp::of),
             client_identity: params.client_identity.as_ref().map(IdentityKey::of),
             alpn: params.alpn.clone(),
             min_version: params.min_version,
             pins: params.pins.clone(),
-        }
+        }))
+    }
+}
+
+impl From<&ServerTlsParams> for ConfigKey {
+    fn from(params: &ServerTlsParams) -> ConfigKey {
+        ConfigKey(Side::Server(ServerKey {
+            identity: IdentityKey::of(&params.identity),
+            client_ca: params
+                .client_verify
+                .as_ref()
+                .map(|ClientVerify { ca_file, required }| (FileStamp::of(ca_file), *required)),
+            alpn: params.alpn.clone(),
+            min_version: params.min_version,
+        }))
     }
 }
 
@@ -99,9 +136,14 @@ impl<T: Clone> ConfigCache<T> {
         }
     }
 
-    /// The configuration for `params`, built by `build` on a miss. Failures are not cached.
-    pub fn get_or_build(&self, params: &TlsParams, build: impl FnOnce() -> Result<T>) -> Result<T> {
-        let key = ConfigKey::of(params);
+    /// The configuration for `params` (a client's [`TlsParams`] or a server's
+    /// [`ServerTlsParams`]), built by `build` on a miss. Failures are not cached.
+    pub fn get_or_build(
+        &self,
+        params: impl Into<ConfigKey>,
+        build: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
+        let key = params.into();
         if let Some((_, config)) = self.lock().iter().find(|(k, _)| *k == key) {
             return Ok(config.clone());
         }
@@ -190,7 +232,7 @@ mod tests {
     fn another_pkcs12_password_is_another_configuration() {
         let cache = ConfigCache::<&str>::new();
         let with = |password: &str| TlsParams {
-            client_identity: Some(ClientIdentity::Pkcs12 {
+            client_identity: Some(IdentityFiles::Pkcs12 {
                 path: "/nonexistent/c.pfx".into(),
                 password: Secret(password.into()),
             }),
@@ -208,5 +250,36 @@ mod tests {
             cache.get_or_build(&with("right"), || Ok("again")),
             Ok("right")
         );
+    }
+
+    #[test]
+    fn a_renewed_server_certificate_is_another_configuration() {
+        let cache = ConfigCache::<u32>::new();
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("s.pem"), dir.path().join("s.key"));
+        std::fs::write(&cert, "one").unwrap();
+        std::fs::write(&key, "key").unwrap();
+        let server = ServerTlsParams {
+            backend: Backend::Rustls,
+            identity: IdentityFiles::Pem {
+                cert: cert.clone(),
+                key,
+            },
+            client_verify: None,
+            alpn: vec![],
+            min_version: TlsVersion::Tls12,
+        };
+        assert_eq!(cache.get_or_build(&server, || Ok(1)), Ok(1));
+        assert_eq!(cache.get_or_build(&server, || Ok(2)), Ok(1));
+        std::fs::write(&cert, "renewed").unwrap();
+        assert_eq!(cache.get_or_build(&server, || Ok(3)), Ok(3));
+        let verifying = ServerTlsParams {
+            client_verify: Some(ClientVerify {
+                ca_file: cert,
+                required: true,
+            }),
+            ..server
+        };
+        assert_eq!(cache.get_or_build(&verifying, || Ok(4)), Ok(4));
     }
 }

@@ -2,13 +2,13 @@
 //!
 //! tcplink's OpenSSL backend, one of the TLS backends over the transport layer
 //! (`tcplink-transport`), on which alone it depends; the `tcplink` crate's `openssl` feature pulls
-//! it in (`vendored-openssl` turns on this crate's `vendored`) and `tcplink::tls::handshake`
-//! calls [`connect`].
+//! it in (`vendored-openssl` turns on this crate's `vendored`), `tcplink::tls::handshake`
+//! calls [`connect`] and `tcplink::tls::accept` calls [`accept`], the server's handshake.
 //!
 //! TLS through OpenSSL 3 (the `openssl` crate): the system's library, or a static one built from
-//! source with the `vendored-openssl` feature. Client certificates: PEM files, or a PKCS#12 file
-//! OpenSSL opens itself; the legacy RC2 cipher needs OpenSSL's legacy provider, which the
-//! vendored build does not have (the error says so).
+//! source with the `vendored-openssl` feature. Client certificates, and a server's certificate:
+//! PEM files, or a PKCS#12 file OpenSSL opens itself; the legacy RC2 cipher needs OpenSSL's
+//! legacy provider, which the vendored build does not have (the error says so).
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
@@ -21,15 +21,20 @@ use openssl::ex_data::Index;
 use openssl::pkcs12::Pkcs12;
 use openssl::pkey::PKey;
 use openssl::ssl::{
-    HandshakeError, Ssl, SslConnector, SslConnectorBuilder, SslMethod, SslOptions, SslSession,
-    SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
+    Ssl, SslConnector, SslContextBuilder, SslMethod, SslOptions, SslSession, SslSessionCacheMode,
+    SslStream, SslVerifyMode, SslVersion,
 };
-use openssl::x509::X509VerifyResult;
+
+mod failure;
+mod server;
+
+use failure::Failure;
+pub use server::{accept, prepare_accept};
 
 use tcplink_transport::pkcs12::{open_pkcs12, pkcs12_error, Pkcs12Problem};
 use tcplink_transport::tls::{
-    certificate_error, handshake_error, handshake_io_error, read_setting_file, CertFacts,
-    CertProblem, ClientIdentity, TlsInfo, TlsParams, TlsVersion,
+    alpn_wire, certificate_error, handshake_error, read_setting_file, IdentityFields,
+    IdentityFiles, TlsInfo, TlsParams, TlsVersion,
 };
 use tcplink_transport::tls_cache::ConfigCache;
 use tcplink_transport::{Error, Result, TimedSocket, Transport};
@@ -66,11 +71,11 @@ impl SessionStore {
 
 /// The `host:port` a connection goes to, kept on the `Ssl` for the new-session callback.
 fn peer_index() -> Result<Index<Ssl, String>> {
-    static INDEX: OnceLock<std::result::Result<Index<Ssl, String>, String>> = OnceLock::new();
+    static INDEX: OnceLock<std::result::Result<Index<Ssl, String>, ErrorStack>> = OnceLock::new();
     INDEX
-        .get_or_init(|| Ssl::new_ex_index().map_err(|e| e.to_string()))
+        .get_or_init(Ssl::new_ex_index)
         .clone()
-        .map_err(|e| Error::argument("Tls", format!("OpenSSL set-up failed: {e}")))
+        .map_err(setup_error)
 }
 
 /// Runs the handshake over `socket` and returns the transport.
@@ -97,31 +102,14 @@ pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Bo
             check_pins(params, peer, leaf.as_deref())?;
             Ok(Box::new(OpensslTransport { stream }))
         }
-        Err(HandshakeError::SetupFailure(e)) => Err(handshake_error(peer, e)),
-        Err(HandshakeError::WouldBlock(_)) => Err(handshake_io_error(
-            peer,
-            &io::Error::from(io::ErrorKind::TimedOut),
-        )),
-        Err(HandshakeError::Failure(mid)) => {
-            let verify = mid.ssl().verify_result();
-            let err = mid.error();
-            if verify != X509VerifyResult::OK {
-                let detail = format!("certificate verify failed: {}", verify.error_string());
-                Err(match verify_problem(verify, mid.ssl()) {
-                    Some(problem) => certificate_error(peer, &params.server_name, &problem, detail),
-                    None => handshake_error(peer, detail),
-                })
-            } else if let Some(io_err) = err.io_error() {
-                Err(handshake_io_error(peer, io_err))
-            } else if err.ssl_error().is_none() {
-                Err(handshake_io_error(
-                    peer,
-                    &io::Error::from(io::ErrorKind::UnexpectedEof),
-                ))
-            } else {
-                Err(handshake_error(peer, err))
-            }
-        }
+        Err(e) => Err(match Failure::of(e, peer) {
+            Failure::Refused {
+                problem: Some(problem),
+                detail,
+            } => certificate_error(peer, &params.server_name, &problem, detail),
+            Failure::Refused { detail, .. } | Failure::Tls(detail) => handshake_error(peer, detail),
+            Failure::Io(e) => e,
+        }),
     }
 }
 
@@ -139,15 +127,9 @@ fn check_pins(params: &TlsParams, peer: &str, leaf: Option<&[u8]>) -> Result<()>
 
 /// A connector for `params` that keeps the sessions servers give it in its own store.
 fn connector(params: &TlsParams) -> Result<(SslConnector, Arc<SessionStore>)> {
-    let setup = |e: openssl::error::ErrorStack| {
-        Error::argument("Tls", format!("OpenSSL set-up failed: {e}"))
-    };
-    let mut b = SslConnector::builder(SslMethod::tls_client()).map_err(setup)?;
-    let min = match params.min_version {
-        TlsVersion::Tls12 => SslVersion::TLS1_2,
-        TlsVersion::Tls13 => SslVersion::TLS1_3,
-    };
-    b.set_min_proto_version(Some(min)).map_err(setup)?;
+    let mut b = SslConnector::builder(SslMethod::tls_client()).map_err(setup_error)?;
+    b.set_min_proto_version(Some(openssl_version(params.min_version)))
+        .map_err(setup_error)?;
     // A peer that closes TCP without close_notify has still ended the stream.
     b.set_options(SslOptions::IGNORE_UNEXPECTED_EOF);
     if params.verify {
@@ -161,15 +143,10 @@ fn connector(params: &TlsParams) -> Result<(SslConnector, Arc<SessionStore>)> {
         b.set_verify(SslVerifyMode::NONE);
     }
     if let Some(identity) = &params.client_identity {
-        use_identity(&mut b, identity)?;
+        use_identity(&mut b, identity, &IdentityFields::CLIENT)?;
     }
     if !params.alpn.is_empty() {
-        let mut wire = Vec::new();
-        for p in &params.alpn {
-            wire.push(p.len() as u8);
-            wire.extend_from_slice(p.as_bytes());
-        }
-        b.set_alpn_protos(&wire)
+        b.set_alpn_protos(&alpn_wire(&params.alpn))
             .map_err(|e| Error::argument("alpn", e))?;
     }
     let sessions = Arc::new(SessionStore::default());
@@ -184,21 +161,25 @@ fn connector(params: &TlsParams) -> Result<(SslConnector, Arc<SessionStore>)> {
     Ok((b.build(), sessions))
 }
 
-/// Presents `identity` as the client's certificate: PEM files, or a PKCS#12 file opened by
-/// OpenSSL, whose chain certificates are sent after the leaf.
-fn use_identity(b: &mut SslConnectorBuilder, identity: &ClientIdentity) -> Result<()> {
+/// Presents `identity` as this side's certificate (the client's, or a server's), with errors
+/// naming the settings in `fields`: PEM files, or a PKCS#12 file opened by OpenSSL, whose chain
+/// certificates are sent after the leaf.
+fn use_identity(
+    b: &mut SslContextBuilder,
+    identity: &IdentityFiles,
+    fields: &IdentityFields,
+) -> Result<()> {
     let setting = match identity {
-        ClientIdentity::Pem { cert, key } => {
-            read_setting_file(cert, "client_cert_path")?;
-            b.set_certificate_chain_file(cert).map_err(|e| {
-                Error::argument("client_cert_path", format!("{}: {e}", cert.display()))
-            })?;
+        IdentityFiles::Pem { cert, key } => {
+            read_setting_file(cert, fields.cert)?;
+            b.set_certificate_chain_file(cert)
+                .map_err(|e| Error::argument(fields.cert, format!("{}: {e}", cert.display())))?;
             // Read with a passphrase callback that supplies none: OpenSSL's own default would ask
             // on the process's terminal, which inside 1C waits forever.
-            let pem = read_setting_file(key, "client_key_path")?;
+            let pem = read_setting_file(key, fields.key)?;
             let pkey = PKey::private_key_from_pem_callback(&pem, |_| Ok(0)).map_err(|e| {
                 Error::argument(
-                    "client_key_path",
+                    fields.key,
                     format!(
                         "{}: not an unencrypted PEM private key (an encrypted key needs its \
                          passphrase removed, e.g. openssl pkey -in KEY -out PLAIN): {e}",
@@ -206,13 +187,12 @@ fn use_identity(b: &mut SslConnectorBuilder, identity: &ClientIdentity) -> Resul
                     ),
                 )
             })?;
-            b.set_private_key(&pkey).map_err(|e| {
-                Error::argument("client_key_path", format!("{}: {e}", key.display()))
-            })?;
-            "client_key_path"
+            b.set_private_key(&pkey)
+                .map_err(|e| Error::argument(fields.key, format!("{}: {e}", key.display())))?;
+            fields.key
         }
-        ClientIdentity::Pkcs12 { path, password } => {
-            let parsed = open_pkcs12(path, |der| {
+        IdentityFiles::Pkcs12 { path, password } => {
+            let parsed = open_pkcs12(path, fields, |der| {
                 let text =
                     |e: ErrorStack| Pkcs12Problem::from_library_text(&e.to_string(), "openssl");
                 Pkcs12::from_der(der)
@@ -221,16 +201,16 @@ fn use_identity(b: &mut SslConnectorBuilder, identity: &ClientIdentity) -> Resul
                     .map_err(text)
             })?;
             let (Some(cert), Some(key)) = (parsed.cert, parsed.pkey) else {
-                return Err(pkcs12_error(path, Pkcs12Problem::NoIdentity));
+                return Err(pkcs12_error(path, fields, Pkcs12Problem::NoIdentity));
             };
             let unusable =
-                |e: ErrorStack| pkcs12_error(path, Pkcs12Problem::Unusable(e.to_string()));
+                |e: ErrorStack| pkcs12_error(path, fields, Pkcs12Problem::Unusable(e.to_string()));
             b.set_certificate(&cert).map_err(unusable)?;
             b.set_private_key(&key).map_err(unusable)?;
             for ca in parsed.ca.into_iter().flatten() {
                 b.add_extra_chain_cert(ca).map_err(unusable)?;
             }
-            "client_pfx_path"
+            fields.pfx
         }
     };
     b.check_private_key().map_err(|e| {
@@ -241,61 +221,29 @@ fn use_identity(b: &mut SslConnectorBuilder, identity: &ClientIdentity) -> Resul
     })
 }
 
+/// The error of OpenSSL failing to set up a context.
+fn setup_error(e: ErrorStack) -> Error {
+    Error::argument("Tls", format!("OpenSSL set-up failed: {e}"))
+}
+
+/// The version `min` in OpenSSL's terms.
+fn openssl_version(min: TlsVersion) -> SslVersion {
+    match min {
+        TlsVersion::Tls12 => SslVersion::TLS1_2,
+        TlsVersion::Tls13 => SslVersion::TLS1_3,
+    }
+}
+
 /// Adds the operating system's trust roots. A statically linked (vendored) OpenSSL looks for them
 /// under its build prefix (`/usr/local/ssl`), where distributions keep none; openssl-probe finds
 /// where this system keeps them (`/etc/ssl/certs/ca-certificates.crt`, …). Best effort: without
 /// system roots, `ca_cert_path` still works.
-fn add_system_roots(b: &mut SslConnectorBuilder) {
+fn add_system_roots(b: &mut SslContextBuilder) {
     let probe = openssl_probe::probe();
     let dir = probe.cert_dir.first().map(PathBuf::as_path);
     if probe.cert_file.is_some() || dir.is_some() {
         let _ = b.load_verify_locations(probe.cert_file.as_deref(), dir);
     }
-}
-
-// X509_V_ERR_* codes (openssl/x509_vfy.h) grouped by the problem users are told of.
-const UNKNOWN_ISSUER: [i32; 2] = [
-    18, // DEPTH_ZERO_SELF_SIGNED_CERT
-    19, // SELF_SIGNED_CERT_IN_CHAIN
-];
-// The last certificate sent is not self-signed and its issuer is found nowhere.
-const INCOMPLETE_CHAIN: [i32; 3] = [
-    2,  // UNABLE_TO_GET_ISSUER_CERT
-    20, // UNABLE_TO_GET_ISSUER_CERT_LOCALLY
-    21, // UNABLE_TO_VERIFY_LEAF_SIGNATURE
-];
-const NOT_YET_VALID: i32 = 9; // CERT_NOT_YET_VALID
-const EXPIRED: i32 = 10; // CERT_HAS_EXPIRED
-const NAME_MISMATCH: [i32; 3] = [
-    62, // HOSTNAME_MISMATCH
-    63, // EMAIL_MISMATCH
-    64, // IP_ADDRESS_MISMATCH
-];
-
-/// The problem OpenSSL's verification failure stands for, with details from the certificates the
-/// server sent (`ssl`'s peer chain, which OpenSSL keeps after a failed verification).
-fn verify_problem(result: X509VerifyResult, ssl: &openssl::ssl::SslRef) -> Option<CertProblem> {
-    let code = result.as_raw();
-    let problem = if UNKNOWN_ISSUER.contains(&code) {
-        CertProblem::UnknownIssuer
-    } else if INCOMPLETE_CHAIN.contains(&code) {
-        CertProblem::IncompleteChain { issuer: None }
-    } else if code == NOT_YET_VALID {
-        CertProblem::NotYetValid { not_before: None }
-    } else if code == EXPIRED {
-        CertProblem::Expired { not_after: None }
-    } else if NAME_MISMATCH.contains(&code) {
-        CertProblem::NameMismatch { names: Vec::new() }
-    } else {
-        return None;
-    };
-    let sent: Vec<CertFacts> = ssl
-        .peer_cert_chain()
-        .into_iter()
-        .flatten()
-        .filter_map(|cert| CertFacts::from_der(&cert.to_der().ok()?))
-        .collect();
-    Some(problem.with_details(sent.first(), sent.last()))
 }
 
 impl Read for OpensslTransport {

@@ -2,12 +2,15 @@
 //!
 //! tcplink's rustls backend, one of the TLS backends over the transport layer
 //! (`tcplink-transport`), on which alone it depends; the `tcplink` crate's `rustls` feature pulls
-//! it in and `tcplink::tls::handshake` calls [`connect`].
+//! it in, `tcplink::tls::handshake` calls [`connect`] and `tcplink::tls::accept` calls [`accept`],
+//! the server's handshake.
 //!
 //! TLS through rustls 0.23 with the ring crypto provider (it builds with only a C compiler for
 //! every target we ship, where aws-lc-rs would also need cmake and nasm for Windows and i686).
 //!
-//! Client certificates: PEM files, or a PKCS#12 file opened by p12-keystore (see `identity.rs`).
+//! Client certificates, and a server's certificate: PEM files, or a PKCS#12 file opened by
+//! p12-keystore (see `identity.rs`). As a server, client certificates are verified by webpki
+//! against `client_ca_path` (see `server.rs`).
 //!
 //! Trust roots: the operating system's store (rustls-native-certs), or the bundled Mozilla roots
 //! (webpki-roots) where the system has none; `ca_cert_path` adds certificates to either. A
@@ -15,8 +18,6 @@
 //! certificate, as OpenSSL and the platforms accept it (see `verify.rs`). Pinned keys are
 //! checked by the verifier, before the handshake goes on (see `pinned.rs`).
 
-use std::io::{self, Read, Write};
-use std::net::Shutdown;
 use std::sync::{Arc, OnceLock};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -25,28 +26,28 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{
     ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
-    StreamOwned,
 };
 
 mod identity;
 mod pinned;
+mod server;
+mod transport;
 mod verify;
 
 use identity::Identity;
 use pinned::PinnedVerifier;
 use verify::{tls12_signature_by_key, tls13_signature_by_key, Refusal, Verifier};
 
+pub use server::{accept, prepare_accept};
+use transport::rustls_error;
+pub use transport::{RustlsServerTransport, RustlsTransport};
+
 use tcplink_transport::tls::{
-    certificate_error, handshake_error, handshake_io_error, read_setting_file, CertFacts, TlsInfo,
-    TlsParams, TlsVersion,
+    certificate_error, handshake_error, handshake_io_error, read_setting_file, CertFacts,
+    IdentityFields, TlsParams, TlsVersion,
 };
 use tcplink_transport::tls_cache::ConfigCache;
 use tcplink_transport::{Error, Result, TimedSocket, Transport};
-
-/// A TLS connection through rustls.
-pub struct RustlsTransport {
-    stream: StreamOwned<ClientConnection, TimedSocket>,
-}
 
 /// Runs the handshake over `socket` and returns the transport.
 pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Box<dyn Transport>> {
@@ -59,22 +60,20 @@ pub fn connect(socket: TimedSocket, params: &TlsParams, peer: &str) -> Result<Bo
         )
     })?;
     let conn = ClientConnection::new(config, name).map_err(|e| handshake_error(peer, e))?;
-    let mut stream = StreamOwned::new(conn, socket);
-    while stream.conn.is_handshaking() {
-        if let Err(e) = stream.conn.complete_io(&mut stream.sock) {
-            return Err(match rustls_error(&e) {
-                Some(tls) => match Refusal::of(tls) {
-                    Some(r) => certificate_error(peer, &params.server_name, &r.problem, &r.detail),
-                    None => handshake_error(peer, tls),
-                },
-                None => handshake_io_error(peer, &e),
-            });
-        }
+    match RustlsTransport::handshake(conn, socket) {
+        Ok(transport) => Ok(Box::new(transport)),
+        Err(e) => Err(match rustls_error(&e) {
+            Some(tls) => match Refusal::of(tls) {
+                Some(r) => certificate_error(peer, &params.server_name, &r.problem, &r.detail),
+                None => handshake_error(peer, tls),
+            },
+            None => handshake_io_error(peer, &e),
+        }),
     }
-    Ok(Box::new(RustlsTransport { stream }))
 }
 
-fn provider() -> Arc<CryptoProvider> {
+/// The ring crypto provider, made once.
+pub(crate) fn provider() -> Arc<CryptoProvider> {
     static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
     PROVIDER
         .get_or_init(|| Arc::new(crypto::ring::default_provider()))
@@ -94,22 +93,45 @@ fn system_roots() -> &'static RootCertStore {
     })
 }
 
+/// The protocol versions from `min` up.
+pub(crate) fn versions(min: TlsVersion) -> &'static [&'static rustls::SupportedProtocolVersion] {
+    const FROM_TLS12: &[&rustls::SupportedProtocolVersion] =
+        &[&rustls::version::TLS13, &rustls::version::TLS12];
+    const TLS13_ONLY: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS13];
+    match min {
+        TlsVersion::Tls12 => FROM_TLS12,
+        TlsVersion::Tls13 => TLS13_ONLY,
+    }
+}
+
+/// The PEM certificates in the file `path`, named by the setting `param`; a file without any is
+/// an error.
+pub(crate) fn pem_certificates(
+    path: &std::path::Path,
+    param: &str,
+) -> Result<Vec<CertificateDer<'static>>> {
+    let pem = read_setting_file(path, param)?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::argument(param, format!("{}: {e}", path.display())))?;
+    if certs.is_empty() {
+        return Err(Error::argument(
+            param,
+            format!("{} holds no PEM certificate", path.display()),
+        ));
+    }
+    Ok(certs)
+}
+
 fn client_config(params: &TlsParams) -> Result<ClientConfig> {
-    let versions: &[&rustls::SupportedProtocolVersion] = match params.min_version {
-        TlsVersion::Tls12 => &[&rustls::version::TLS13, &rustls::version::TLS12],
-        TlsVersion::Tls13 => &[&rustls::version::TLS13],
-    };
     let builder = ClientConfig::builder_with_provider(provider())
-        .with_protocol_versions(versions)
+        .with_protocol_versions(versions(params.min_version))
         .map_err(|e| Error::argument("min_version", e))?;
     let verifier: Arc<dyn ServerCertVerifier> = if params.verify {
         let mut roots = system_roots().clone();
         let mut named = Vec::new();
         if let Some(path) = &params.ca_file {
-            let pem = read_setting_file(path, "ca_cert_path")?;
-            let certs = CertificateDer::pem_slice_iter(&pem)
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(|e| Error::argument("ca_cert_path", format!("{}: {e}", path.display())))?;
+            let certs = pem_certificates(path, "ca_cert_path")?;
             let (added, _) = roots.add_parsable_certificates(certs.iter().cloned());
             if added == 0 {
                 return Err(Error::argument(
@@ -138,7 +160,7 @@ fn client_config(params: &TlsParams) -> Result<ClientConfig> {
                 certs,
                 key,
                 setting,
-            } = Identity::load(identity)?;
+            } = Identity::load(identity, &IdentityFields::CLIENT)?;
             builder
                 .with_client_auth_cert(certs, key)
                 .map_err(|e| Error::argument(setting, e))?
@@ -146,11 +168,6 @@ fn client_config(params: &TlsParams) -> Result<ClientConfig> {
     };
     config.alpn_protocols = params.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
     Ok(config)
-}
-
-/// The rustls error inside an I/O error from `complete_io`, if any.
-fn rustls_error(err: &io::Error) -> Option<&rustls::Error> {
-    err.get_ref()?.downcast_ref::<rustls::Error>()
 }
 
 /// The verifier used with `accept_invalid_certs`: any certificate and name is accepted, but the
@@ -213,79 +230,5 @@ impl ServerCertVerifier for AcceptAnyCertificate {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-impl Read for RustlsTransport {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self.stream.read(buf) {
-            // A peer that closes TCP without close_notify has still ended the stream.
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
-            other => other,
-        }
-    }
-}
-
-impl Write for RustlsTransport {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.stream.write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.stream.flush()
-    }
-}
-
-impl Transport for RustlsTransport {
-    fn socket(&self) -> &TimedSocket {
-        &self.stream.sock
-    }
-
-    fn socket_mut(&mut self) -> &mut TimedSocket {
-        &mut self.stream.sock
-    }
-
-    fn tls_info(&self) -> Option<TlsInfo> {
-        let conn = &self.stream.conn;
-        let leaf = conn.peer_certificates().and_then(|c| c.first());
-        Some(TlsInfo {
-            version: conn.protocol_version().map(|v| match v {
-                rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_string(),
-                rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_string(),
-                other => format!("{other:?}"),
-            }),
-            cipher: conn
-                .negotiated_cipher_suite()
-                .map(|s| format!("{:?}", s.suite())),
-            alpn: conn
-                .alpn_protocol()
-                .map(|p| String::from_utf8_lossy(p).into_owned()),
-            resumed: conn
-                .handshake_kind()
-                .map(|k| k == rustls::HandshakeKind::Resumed),
-            ..TlsInfo::with_peer("rustls", leaf.map(|c| c.as_ref()))
-        })
-    }
-
-    fn has_buffered_input(&mut self) -> bool {
-        // Records already read from the socket are decrypted here; an error is reported by the
-        // next read, which therefore does not wait either.
-        self.stream
-            .conn
-            .process_new_packets()
-            .map_or(true, |state| {
-                state.plaintext_bytes_to_read() > 0 || state.peer_has_closed()
-            })
-    }
-
-    fn shutdown(&mut self) -> io::Result<()> {
-        self.stream.conn.send_close_notify();
-        let flushed = self.stream.flush();
-        self.stream.sock.shutdown(Shutdown::Write).and(flushed)
-    }
-
-    fn into_plain_socket(self: Box<Self>) -> Result<TimedSocket, Box<dyn Transport>> {
-        // Already TLS: there is no plain socket to upgrade.
-        Err(self)
     }
 }

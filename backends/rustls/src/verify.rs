@@ -52,13 +52,90 @@ impl Refusal {
     }
 }
 
+/// The certificates the user named in a CA file (`ca_cert_path`, or a server's `client_ca_path`):
+/// each is also accepted as the peer's own certificate where webpki refuses it only for its form
+/// (a CA or v1 certificate), as OpenSSL and the platforms accept it, and its handshake signatures
+/// are then checked with its public key.
+#[derive(Debug)]
+pub struct Named {
+    certs: Vec<CertificateDer<'static>>,
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl Named {
+    /// `certs`, whose signatures are checked by `algorithms`.
+    pub fn new(
+        certs: Vec<CertificateDer<'static>>,
+        algorithms: WebPkiSupportedAlgorithms,
+    ) -> Named {
+        Named { certs, algorithms }
+    }
+
+    /// The public key of `cert` if it is one the user named.
+    fn key(&self, cert: &CertificateDer<'_>) -> Option<Vec<u8>> {
+        self.certs
+            .iter()
+            .any(|c| c.as_ref() == cert.as_ref())
+            .then(|| CertFacts::from_der(cert))
+            .flatten()
+            .map(|facts| facts.public_key)
+    }
+
+    /// What `end_entity` says, when it is one the user named and webpki's `err` refused it only
+    /// for its form: the caller then checks what still applies (its dates, the server's name).
+    pub fn refused_only_for_form(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        err: &rustls::Error,
+    ) -> Option<CertFacts> {
+        let named = self.certs.iter().any(|c| c.as_ref() == end_entity.as_ref());
+        (named && refused_for_form(err).is_some())
+            .then(|| CertFacts::from_der(end_entity))
+            .flatten()
+    }
+
+    /// A TLS 1.2 handshake signature webpki refused with `err`, checked again with the key of a
+    /// named certificate.
+    pub fn tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+        err: rustls::Error,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        match self.key(cert) {
+            Some(key) => tls12_signature_by_key(message, &key, dss, &self.algorithms),
+            None => Err(err),
+        }
+    }
+
+    /// A TLS 1.3 handshake signature webpki refused with `err`, checked again with the key of a
+    /// named certificate.
+    pub fn tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+        err: rustls::Error,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        match self.key(cert) {
+            Some(key) => tls13_signature_by_key(message, &key, dss, &self.algorithms),
+            None => Err(err),
+        }
+    }
+}
+
+/// Whether the certificate `leaf` is valid at `now`; the problem if not.
+pub fn valid_at(leaf: &CertFacts, now: UnixTime) -> std::result::Result<(), CertProblem> {
+    leaf.validity_at(i64::try_from(now.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// webpki's verifier over `roots`, accepting the certificates in `named` (those of
 /// `ca_cert_path`) as end entities too.
 #[derive(Debug)]
 pub struct Verifier {
     webpki: Arc<WebPkiServerVerifier>,
-    named: Vec<CertificateDer<'static>>,
-    algorithms: WebPkiSupportedAlgorithms,
+    named: Named,
 }
 
 impl Verifier {
@@ -68,25 +145,11 @@ impl Verifier {
         named: Vec<CertificateDer<'static>>,
         provider: Arc<CryptoProvider>,
     ) -> Result<Verifier> {
-        let algorithms = provider.signature_verification_algorithms;
+        let named = Named::new(named, provider.signature_verification_algorithms);
         let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
             .build()
             .map_err(|e| Error::argument("ca_cert_path", e))?;
-        Ok(Verifier {
-            webpki,
-            named,
-            algorithms,
-        })
-    }
-
-    /// The public key of `cert` if it is one the user named.
-    fn named_key(&self, cert: &CertificateDer<'_>) -> Option<Vec<u8>> {
-        self.named
-            .iter()
-            .any(|c| c.as_ref() == cert.as_ref())
-            .then(|| CertFacts::from_der(cert))
-            .flatten()
-            .map(|facts| facts.public_key)
+        Ok(Verifier { webpki, named })
     }
 
     /// The verdict on a certificate the user named, which webpki refused only for its form:
@@ -96,8 +159,7 @@ impl Verifier {
         server_name: &ServerName<'_>,
         now: UnixTime,
     ) -> std::result::Result<(), CertProblem> {
-        let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
-        leaf.validity_at(now)?;
+        valid_at(leaf, now)?;
         if leaf.is_for(&server_name.to_str()) {
             Ok(())
         } else {
@@ -120,8 +182,9 @@ fn refused_for_form(err: &rustls::Error) -> Option<CertProblem> {
     }
 }
 
-/// The plain-words problem of a webpki refusal, with details from the certificates sent.
-fn problem_of(
+/// The plain-words problem of a webpki refusal (of a server's certificate or a client's), with
+/// details from the certificates sent.
+pub fn problem_of(
     err: &rustls::Error,
     leaf: Option<&CertFacts>,
     top: Option<&CertFacts>,
@@ -218,14 +281,13 @@ impl ServerCertVerifier for Verifier {
             Ok(verified) => return Ok(verified),
             Err(err) => err,
         };
-        let leaf = CertFacts::from_der(end_entity);
-        let named = self.named.iter().any(|c| c.as_ref() == end_entity.as_ref());
-        if let (true, Some(_), Some(leaf)) = (named, refused_for_form(&err), &leaf) {
-            return match Verifier::named_verdict(leaf, server_name, now) {
+        if let Some(leaf) = self.named.refused_only_for_form(end_entity, &err) {
+            return match Verifier::named_verdict(&leaf, server_name, now) {
                 Ok(()) => Ok(ServerCertVerified::assertion()),
                 Err(problem) => Err(refuse(problem, err)),
             };
         }
+        let leaf = CertFacts::from_der(end_entity);
         let top = intermediates.last().and_then(|c| CertFacts::from_der(c));
         match problem_of(&err, leaf.as_ref(), top.as_ref().or(leaf.as_ref())) {
             Some(problem) => Err(refuse(problem, err)),
@@ -241,10 +303,7 @@ impl ServerCertVerifier for Verifier {
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
         self.webpki
             .verify_tls12_signature(message, cert, dss)
-            .or_else(|err| match self.named_key(cert) {
-                Some(key) => tls12_signature_by_key(message, &key, dss, &self.algorithms),
-                None => Err(err),
-            })
+            .or_else(|err| self.named.tls12_signature(message, cert, dss, err))
     }
 
     fn verify_tls13_signature(
@@ -255,10 +314,7 @@ impl ServerCertVerifier for Verifier {
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
         self.webpki
             .verify_tls13_signature(message, cert, dss)
-            .or_else(|err| match self.named_key(cert) {
-                Some(key) => tls13_signature_by_key(message, &key, dss, &self.algorithms),
-                None => Err(err),
-            })
+            .or_else(|err| self.named.tls13_signature(message, cert, dss, err))
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
