@@ -66,17 +66,21 @@ pub mod happy_eyeballs;
 pub mod proxy;
 pub mod reader;
 mod resolve;
+pub mod server;
 mod settings;
 pub mod tls;
 
 pub use batch::{process_requests, thread_count, MAX_THREADS};
 pub use connect::{connect_addresses, ConnectOptions, Endpoint, DEFAULT_ATTEMPT_DELAY};
 pub use connection::{process_request, Connection, Request};
-pub use events::{Event, EventSink};
+pub use events::{Event, EventSink, RefusalReason};
 pub use reader::{
     BorrowedRead, ReadBuffer, ReadEnd, ReadLimits, ReadOutcome, StreamError, StreamOutcome,
 };
 pub use resolve::resolve;
+pub use server::{
+    AcceptStep, AllowedClients, ConnectionInfo, PlainAccept, Server, ServerOptions, ServerRead,
+};
 pub use settings::{ProxyKind, ProxySettings, Secret};
 pub use tcplink_transport::{
     Deadline, DeadlineRead, Error, ErrorKind, HostPort, Result, TimedSocket, TlsSettings, Transport,
