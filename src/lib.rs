@@ -37,6 +37,10 @@
 //! - [`Connection::start_tls`] upgrades a plain connection to TLS on the same socket (STARTTLS),
 //!   refusing plaintext that arrived before the upgrade and was not read;
 //!   [`Connection::finish_sending`] closes the sending half while reading goes on.
+//! - [`Server`] receives connections: it listens on one or more addresses, lets clients in up
+//!   to a limit (refusing or evicting the oldest beyond it, filtering by [`AllowedClients`]),
+//!   and hands out their connections by ID, read by the same rules, each served by a thread of
+//!   its own with bounded buffering (see [`server`]).
 //! - Every failure is an [`Error`] with a stable [`ErrorKind`].
 //! - An [`EventSink`] set in [`ConnectOptions::events`] is told every step as an [`Event`]:
 //!   resolution, each address tried, the proxy and TLS handshakes, sends, reads, the close and

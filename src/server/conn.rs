@@ -148,9 +148,16 @@ impl Conn {
 
     /// Changes the state, then wakes the callers waiting on it and the connection's thread.
     pub fn update<T>(&self, change: impl FnOnce(&mut State) -> T) -> T {
+        let result = self.publish(change);
+        let _ = self.waker.notify();
+        result
+    }
+
+    /// Changes the state and wakes the callers waiting on it: for the connection's own thread,
+    /// which needs no wake-up.
+    pub fn publish<T>(&self, change: impl FnOnce(&mut State) -> T) -> T {
         let result = change(&mut self.state());
         self.changed.notify_all();
-        let _ = self.waker.notify();
         result
     }
 

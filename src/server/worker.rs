@@ -10,6 +10,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -144,7 +145,7 @@ fn handshake(context: &Context, conn: &Conn, stream: TcpStream) -> Option<Box<dy
     match context.accept.accept(socket, conn.peer) {
         Ok(mut transport) => {
             transport.socket_mut().set_deadline(Deadline::NONE);
-            conn.update(|state| state.established = true);
+            conn.publish(|state| state.established = true);
             Some(transport)
         }
         Err(e) => {
@@ -196,7 +197,8 @@ impl<'a> Pump<'a> {
             transport,
             sending: None,
             scratch: Vec::new(),
-            events: Events::new(),
+            // One socket: a wait reports at most one event (the wake-up reports none).
+            events: Events::with_capacity(NonZeroUsize::MIN),
         }
     }
 
@@ -305,7 +307,7 @@ impl<'a> Pump<'a> {
 
     /// Tells the waiting caller how its job ended.
     fn complete(&mut self, done: Result<()>) {
-        self.conn.update(|state| state.job_done = Some(done));
+        self.conn.publish(|state| state.job_done = Some(done));
     }
 
     /// Reads once from the socket into the inbox, at most `room` bytes.
@@ -320,7 +322,7 @@ impl<'a> Pump<'a> {
             Ok(0) => self.peer_finished(),
             Ok(n) => {
                 let bytes = &self.scratch[..n];
-                self.conn.update(|state| state.inbox.extend(bytes));
+                self.conn.publish(|state| state.inbox.extend(bytes));
                 self.context.after_change(self.conn);
             }
             Err(e) if tcplink_transport::is_timeout(&e) => {}
@@ -334,7 +336,7 @@ impl<'a> Pump<'a> {
 
     /// The client will send no more.
     fn peer_finished(&mut self) {
-        self.conn.update(|state| state.peer_finished = true);
+        self.conn.publish(|state| state.peer_finished = true);
         self.context.after_change(self.conn);
     }
 
@@ -387,14 +389,14 @@ impl<'a> Pump<'a> {
     fn finish_sending(&mut self, deadline: Deadline) -> Result<()> {
         self.transport.set_write_deadline(deadline);
         let done = self.transport.shutdown();
-        self.conn.update(|state| state.sending_finished = true);
+        self.conn.publish(|state| state.sending_finished = true);
         done.map_err(|e| Error::from_io(&e, &format!("finishing sending to {}", self.peer())))
     }
 
     /// Closes the receiving half and drops what is unread.
     fn finish_receiving(&mut self) -> Result<()> {
         let done = self.transport.socket().shutdown(Shutdown::Read);
-        self.conn.update(|state| {
+        self.conn.publish(|state| {
             state.receiving_finished = true;
             state.inbox = Default::default();
         });
