@@ -726,13 +726,7 @@ fn the_accept_step_runs_on_the_connection_thread_within_the_handshake_timeout() 
     // A "handshake" that waits for one greeting byte from the client.
     let (server, events) = server_with(|o| {
         o.handshake_timeout = Some(Duration::from_millis(300));
-        o.accept = Arc::new(|mut socket: TimedSocket, _peer| {
-            let mut greeting = [0u8; 1];
-            socket
-                .read_exact(&mut greeting)
-                .map_err(|e| tcplink::Error::from_io(&e, "reading the greeting"))?;
-            Ok(Box::new(socket) as Box<dyn Transport>)
-        });
+        o.accept = Arc::new(greeting_step);
     });
     // A client that never greets does not hold up one that does.
     let mut silent = TcpStream::connect(server.local_addr()).unwrap();
@@ -754,6 +748,34 @@ fn the_accept_step_runs_on_the_connection_thread_within_the_handshake_timeout() 
             .iter()
             .any(|l| l.starts_with("error (timeout): accepting connection"))
     });
+}
+
+/// An accept step that waits for one greeting byte from the client, as a handshake would.
+fn greeting_step(socket: TimedSocket, _peer: SocketAddr) -> tcplink::Result<Box<dyn Transport>> {
+    let mut socket = socket;
+    let mut greeting = [0u8; 1];
+    socket
+        .read_exact(&mut greeting)
+        .map_err(|e| tcplink::Error::from_io(&e, "reading the greeting"))?;
+    Ok(Box::new(socket))
+}
+
+#[test]
+fn stop_cuts_a_stalled_handshake_short() {
+    let (server, _) = server_with(|o| {
+        o.handshake_timeout = Some(Duration::from_secs(30));
+        o.accept = Arc::new(greeting_step);
+    });
+    let mut silent = TcpStream::connect(server.local_addr()).unwrap();
+    thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    server.stop();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(closed_by_server(&mut silent));
 }
 
 #[test]

@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
@@ -121,6 +121,9 @@ pub(super) struct Conn {
     /// Whether the connection is in the registry's queue of connections with unread data;
     /// changed only under the state lock.
     pub queued: AtomicBool,
+    /// A handle of the socket while the accept step runs, so that closing the connection can
+    /// cut a stalled handshake short instead of waiting for its deadline.
+    handshaking: Mutex<Option<TcpStream>>,
 }
 
 impl Conn {
@@ -137,6 +140,7 @@ impl Conn {
             reader: Mutex::new(ReadBuffer::new()),
             jobs: Mutex::new(()),
             queued: AtomicBool::new(false),
+            handshaking: Mutex::new(None),
         })
     }
 
@@ -184,9 +188,30 @@ impl Conn {
         }
     }
 
-    /// Asks the connection's thread to close the connection and exit.
+    /// Asks the connection's thread to close the connection and exit; a handshake under way
+    /// ends at once, its socket shut down.
     pub fn request_close(&self) {
         self.update(|state| state.closing = true);
+        if let Some(socket) = self.lock_handshaking().as_ref() {
+            let _ = socket.shutdown(Shutdown::Both);
+        }
+    }
+
+    /// Keeps a handle of the socket for the time of the accept step (`None` when it ends), for
+    /// [`request_close`](Conn::request_close). A close asked for before the step starts shuts
+    /// the socket down at once.
+    pub fn set_handshaking(&self, socket: Option<TcpStream>) {
+        let mut handshaking = self.lock_handshaking();
+        *handshaking = socket;
+        if self.state().closing {
+            if let Some(socket) = handshaking.as_ref() {
+                let _ = socket.shutdown(Shutdown::Both);
+            }
+        }
+    }
+
+    fn lock_handshaking(&self) -> MutexGuard<'_, Option<TcpStream>> {
+        self.handshaking.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Whether a read of the connection has something to tell; when not, it leaves the

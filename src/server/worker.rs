@@ -140,9 +140,12 @@ impl Drop for Release<'_> {
 /// Runs the accept step within the handshake deadline; the transport, or `None` after telling
 /// the event sink why not.
 fn handshake(context: &Context, conn: &Conn, stream: TcpStream) -> Option<Box<dyn Transport>> {
+    conn.set_handshaking(stream.try_clone().ok());
     let mut socket = TimedSocket::new(stream);
     socket.set_deadline(Deadline::after(context.handshake_timeout));
-    match context.accept.accept(socket, conn.peer) {
+    let made = context.accept.accept(socket, conn.peer);
+    conn.set_handshaking(None);
+    match made {
         Ok(mut transport) => {
             transport.socket_mut().set_deadline(Deadline::NONE);
             conn.publish(|state| state.established = true);
