@@ -520,7 +520,7 @@ fn a_fast_sender_is_held_back_by_flow_control_not_buffered() {
         let chunk = vec![0xA5u8; 64 * 1024];
         let mut sent = 0;
         client
-            .set_write_timeout(Some(Duration::from_secs(2)))
+            .set_write_timeout(Some(Duration::from_millis(500)))
             .unwrap();
         while sent < total {
             match client.write(&chunk) {
@@ -718,6 +718,36 @@ fn ipv6_loopback_and_both_families_on_one_port() {
             server.read(&id, &line()).unwrap().peer.is_ipv6(),
             addr.is_ipv6()
         );
+    }
+}
+
+#[test]
+fn all_interfaces_listens_on_both_families_with_one_port() {
+    let server = Server::start(ServerOptions::all_interfaces(0)).unwrap();
+    let addrs = server.local_addrs().to_vec();
+    assert!(
+        addrs[0].ip().is_unspecified() && addrs[0].is_ipv4(),
+        "{addrs:?}"
+    );
+    assert!(
+        addrs.iter().all(|a| a.port() == addrs[0].port()),
+        "{addrs:?}"
+    );
+    let mut targets = vec![SocketAddr::from(([127, 0, 0, 1], addrs[0].port()))];
+    match addrs.get(1) {
+        Some(v6) => {
+            assert!(v6.ip().is_unspecified() && v6.is_ipv6(), "{addrs:?}");
+            if std::net::TcpListener::bind("[::1]:0").is_ok() {
+                targets.push(SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, v6.port())));
+            }
+        }
+        None => eprintln!("no IPv6 here: listening on IPv4 only"),
+    }
+    for target in targets {
+        let mut client = TcpStream::connect(target).unwrap();
+        client.write_all(b"hi\n").unwrap();
+        let id = id_of(&server, client.local_addr().unwrap());
+        assert_eq!(server.read(&id, &line()).unwrap().data, b"hi\n", "{target}");
     }
 }
 
