@@ -282,8 +282,8 @@ impl<'a> Pump<'a> {
                     return;
                 }
             }
-            let ready: Vec<Interest> = self.events.iter().collect();
-            for event in ready {
+            let ready = self.events.iter().next();
+            if let Some(event) = ready {
                 if event.readable {
                     if let Some(room) = plan.read_room {
                         self.receive(room);
@@ -350,23 +350,23 @@ impl<'a> Pump<'a> {
         };
         self.transport
             .set_write_deadline(Deadline::after(Some(SLICE)).min(sending.deadline));
-        let step = if sending.written < sending.data.len() {
-            self.transport
+        let transport = &mut self.transport;
+        let mut step = Ok(());
+        if sending.written < sending.data.len() {
+            step = transport
                 .write(&sending.data[sending.written..])
-                .map(|n| sending.written += n)
-        } else {
-            self.transport.flush()
-        };
-        match step {
-            Ok(()) if sending.written == sending.data.len() => {
-                if let Err(e) = self.transport.flush() {
-                    if !tcplink_transport::is_timeout(&e) {
-                        self.end_send(Err(e));
-                    }
-                    return;
-                }
-                self.end_send(Ok(()));
+                .map(|n| sending.written += n);
+        }
+        let all_written = sending.written == sending.data.len();
+        // A TLS transport may hold records the socket did not take yet.
+        match step.and_then(|()| {
+            if all_written {
+                transport.flush()
+            } else {
+                Ok(())
             }
+        }) {
+            Ok(()) if all_written => self.end_send(Ok(())),
             Ok(()) => {}
             Err(e) if tcplink_transport::is_timeout(&e) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
