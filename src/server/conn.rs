@@ -41,8 +41,6 @@ pub(super) struct State {
     pub inbox: VecDeque<u8>,
     /// Bytes a reader took from the inbox and still holds (after a marker), as of its last read.
     pub reader_pending: usize,
-    /// Whether a read is under way.
-    pub reading: bool,
     /// The accept step is done: the connection is listed.
     pub established: bool,
     /// The client closed its side (or the connection failed): no more bytes will come.
@@ -82,14 +80,13 @@ impl State {
 
     /// Whether the client is done and a read has said so, so the connection is over.
     pub fn is_over(&self) -> bool {
-        self.end_reported && !self.reading
+        self.end_reported
     }
 
     /// Ends a read: records what the reader still holds and whether the client is done with
     /// nothing left unread, which the read reports as its end. Whether the connection is still
     /// active.
     pub fn end_read(&mut self, reader_pending: usize) -> bool {
-        self.reading = false;
         self.reader_pending = reader_pending;
         if self.peer_finished && self.unread() == 0 {
             self.end_reported = true;

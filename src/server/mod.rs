@@ -202,7 +202,6 @@ impl Server {
         events.on_error(limits.validate())?;
         let conn = events.on_error(self.context.registry.get(id))?;
         let mut buffer = conn.reader.lock().unwrap_or_else(|p| p.into_inner());
-        conn.state().reading = true;
         let read = buffer.read_until(&mut Inbox::new(&conn), limits);
         let active = conn.state().end_read(buffer.pending().len());
         drop(buffer);
