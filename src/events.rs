@@ -3,10 +3,11 @@
 //!
 //! Events cover the connector chain (name resolution, each address tried and its outcome, the
 //! proxy handshake, the TLS handshake with the server certificate's subject, issuer, validity,
-//! SHA-256 fingerprint and public key in pin form) and the connection's life (each send and read with its size and why the read
-//! ended, the close, every error), and a [`crate::server`]'s life: where it listens, each
-//! connection accepted, refused, evicted or closed, its stop. They never hold payload bytes or a password: a proxy is named
-//! by its kind, address and login only.
+//! SHA-256 fingerprint and public key in pin form), the connection's life (each send and read
+//! with its size and why the read ended, the close, every error), and a [`crate::server`]'s
+//! life (where it listens, each connection accepted, refused, evicted, read from, sent to or
+//! closed, its stop). They never hold payload bytes or a password: a proxy is named by its
+//! kind, address and login only.
 //!
 //! ```
 //! use std::sync::{Arc, Mutex};
@@ -199,6 +200,22 @@ pub enum Event<'a> {
         /// The client.
         peer: SocketAddr,
     },
+    /// A read of a server connection returned: `connection 7: read 5 bytes, ended on marker`.
+    ConnectionRead {
+        /// The connection's ID.
+        id: &'a str,
+        /// How many bytes it returned.
+        bytes: usize,
+        /// Why it ended.
+        end: ReadEnd,
+    },
+    /// Data was sent in full on a server connection: `connection 7: sent 12 bytes`.
+    ConnectionSent {
+        /// The connection's ID.
+        id: &'a str,
+        /// How many bytes.
+        bytes: usize,
+    },
     /// A server connection was closed by the server's user:
     /// `closed connection 7 from 127.0.0.1:50000`.
     ConnectionClosed {
@@ -377,6 +394,15 @@ impl fmt::Display for Event<'_> {
             ),
             Event::PeerClosed { id, peer } => {
                 write!(f, "connection {id} from {peer} closed by the client")
+            }
+            Event::ConnectionRead { id, bytes, end } => write!(
+                f,
+                "connection {id}: read {}, ended on {}",
+                Bytes(bytes),
+                end.as_str()
+            ),
+            Event::ConnectionSent { id, bytes } => {
+                write!(f, "connection {id}: sent {}", Bytes(bytes))
             }
             Event::ConnectionClosed { id, peer } => {
                 write!(f, "closed connection {id} from {peer}")
@@ -616,6 +642,14 @@ mod tests {
             (
                 Event::PeerClosed { id: "7", peer: addr },
                 "connection 7 from 127.0.0.1:7000 closed by the client".into(),
+            ),
+            (
+                Event::ConnectionRead { id: "7", bytes: 5, end: ReadEnd::Marker },
+                "connection 7: read 5 bytes, ended on marker".into(),
+            ),
+            (
+                Event::ConnectionSent { id: "7", bytes: 1 },
+                "connection 7: sent 1 byte".into(),
             ),
             (
                 Event::ConnectionClosed { id: "7", peer: addr },

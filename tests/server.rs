@@ -167,6 +167,14 @@ fn a_library_client_is_read_by_the_rules_and_answered() {
         "{lines:?}"
     );
     assert_eq!(
+        lines[2],
+        format!("connection {id}: read 6 bytes, ended on marker")
+    );
+    assert!(
+        lines.contains(&format!("connection {id}: sent 7 bytes")),
+        "{lines:?}"
+    );
+    assert_eq!(
         lines.last().unwrap(),
         "server stopped, 0 connections closed"
     );

@@ -208,6 +208,11 @@ impl Server {
         self.context.after_change(&conn);
         let read = read.map_err(|e| Error::from_io(&e, &format!("reading from {}", conn.peer)));
         let read = events.on_error(read)?;
+        events.emit(Event::ConnectionRead {
+            id,
+            bytes: read.data.len(),
+            end: read.end,
+        });
         Ok(ServerRead {
             data: read.data,
             end: read.end,
@@ -229,7 +234,12 @@ impl Server {
             conn.run_job(Job::Send {
                 data: data.to_vec(),
                 deadline,
-            })
+            })?;
+            self.context.emitter().emit(Event::ConnectionSent {
+                id,
+                bytes: data.len(),
+            });
+            Ok(())
         })
     }
 

@@ -138,7 +138,7 @@ pub struct ServerOptions {
     /// Turns each accepted socket into the connection's transport ([`PlainAccept`] by default).
     pub accept: Arc<dyn AcceptStep>,
     /// Told the server's events ([`crate::events`]): listening, each connection accepted,
-    /// refused, evicted or closed, errors, the stop.
+    /// refused, evicted, read from, sent to or closed, errors, the stop.
     pub events: Option<Arc<dyn EventSink>>,
 }
 
