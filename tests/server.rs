@@ -576,6 +576,18 @@ fn a_fast_sender_is_held_back_by_flow_control_not_buffered() {
     reader.join().unwrap();
 }
 
+/// The names of this process's threads, from `/proc` (`None` without it).
+fn thread_names() -> Option<Vec<String>> {
+    let tasks = std::fs::read_dir("/proc/self/task").ok()?;
+    Some(
+        tasks
+            .flatten()
+            .filter_map(|task| std::fs::read_to_string(task.path().join("comm")).ok())
+            .map(|name| name.trim_end().to_string())
+            .collect(),
+    )
+}
+
 #[test]
 fn stop_closes_everything_and_a_new_server_listens_on_the_same_port() {
     let (server, _) = server_with(|_| {});
@@ -583,8 +595,15 @@ fn stop_closes_everything_and_a_new_server_listens_on_the_same_port() {
     let mut client = TcpStream::connect(addr).unwrap();
     client.write_all(b"before\n").unwrap();
     let id = server.next_with_data(FIVE).unwrap().unwrap();
+    let thread_name = format!("tcplink-c{id}");
+    if let Some(names) = thread_names() {
+        assert!(names.contains(&thread_name), "{names:?}");
+    }
     server.stop();
     assert!(!server.is_running());
+    if let Some(names) = thread_names() {
+        assert!(!names.contains(&thread_name), "joined: {names:?}");
+    }
     assert!(closed_by_server(&mut client));
     let err = server.read(&id, &line()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Closed, "{err}");

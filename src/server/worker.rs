@@ -102,14 +102,15 @@ impl Context {
     }
 }
 
-/// Starts the thread of `conn`, accepted on `stream`.
+/// Starts the thread of `conn`, accepted on `stream`; it is named `tcplink-c<ID>` (within the
+/// 15 characters Linux keeps of a thread's name for IDs up to six digits).
 pub(super) fn spawn(
     context: Arc<Context>,
     conn: Arc<Conn>,
     stream: TcpStream,
 ) -> io::Result<JoinHandle<()>> {
     thread::Builder::new()
-        .name(format!("tcplink-connection-{}", conn.id))
+        .name(format!("tcplink-c{}", conn.id))
         .stack_size(STACK_SIZE)
         .spawn(move || {
             let _release = Release(&context, &conn);
