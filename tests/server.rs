@@ -78,8 +78,10 @@ fn id_of(server: &Server, client: SocketAddr) -> String {
 fn closed_by_server(stream: &mut TcpStream) -> bool {
     stream.set_read_timeout(FIVE).unwrap();
     let mut byte = [0u8; 1];
-    matches!(stream.read(&mut byte), Ok(0))
-        || matches!(stream.read(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset)
+    match stream.read(&mut byte) {
+        Ok(n) => n == 0,
+        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+    }
 }
 
 /// FNV-1a, a checksum for the load test.

@@ -9,9 +9,10 @@
 //! let server = Server::start(ServerOptions::new("127.0.0.1:7000".parse().unwrap()))?;
 //! while let Some(id) = server.next_with_data(Some(Duration::from_secs(60)))? {
 //!     let line = server.read(&id, &ReadLimits { marker: b"\n", ..Default::default() })?;
-//!     server.send(&id, &line.data, None)?;
-//!     if !line.active {
-//!         println!("{} left", line.peer);
+//!     if line.active {
+//!         server.send(&id, &line.data, None)?; // an echo
+//!     } else {
+//!         println!("{} left", line.peer); // the connection is closed, its ID gone
 //!     }
 //! }
 //! # Ok::<(), tcplink::Error>(())
@@ -186,9 +187,9 @@ impl Server {
     }
 
     /// Waits until a connection has unread data, or its client closed and no read has reported
-    /// that yet, and returns its ID; `None` when `timeout` passes first (`None` or zero: no limit). Wakes when
-    /// data arrives, never on a timer. Connections with unread data take turns: asking again
-    /// without reading returns the others first.
+    /// that yet, and returns its ID; `None` when `timeout` passes first (`None` or zero: no
+    /// limit). Wakes when data arrives, never on a timer. Connections with unread data take
+    /// turns: asking again without reading returns the others first.
     pub fn next_with_data(&self, timeout: Option<Duration>) -> Result<Option<String>> {
         self.context.registry.next_ready(Deadline::after(timeout))
     }
