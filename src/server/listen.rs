@@ -6,6 +6,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
+use std::time::Duration;
 
 use polling::{Event as Interest, Events, Poller};
 use socket2::{Domain, Protocol, Socket, Type};
@@ -19,6 +20,9 @@ use tcplink_transport::{Error, Result};
 
 /// How many connections may wait in the kernel for the accepting thread.
 const BACKLOG: i32 = 1024;
+
+/// How long accepting pauses after the system refused to accept (out of file descriptors).
+const ACCEPT_BACK_OFF: Duration = Duration::from_millis(100);
 
 /// The stack of the accepting thread.
 const STACK_SIZE: usize = 128 * 1024;
@@ -163,11 +167,20 @@ impl Accepting {
             match listener.accept() {
                 Ok((stream, peer)) => self.admit(stream, peer),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // Interrupted, or the client left before it was accepted.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::Interrupted
+                            | io::ErrorKind::ConnectionAborted
+                            | io::ErrorKind::ConnectionReset
+                    ) => {}
                 Err(e) => {
-                    // Out of descriptors, or the client left before it was accepted: the
-                    // next connection may fare better.
+                    // Out of file descriptors or memory: the waiting connection stays queued
+                    // and the listener stays readable, so give the system a moment instead of
+                    // spinning (a stop still ends the pause at once).
                     self.report(&e, "accepting a connection");
+                    let _ = self.waker.wait(&mut Events::new(), Some(ACCEPT_BACK_OFF));
                     break;
                 }
             }
