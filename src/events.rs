@@ -3,9 +3,11 @@
 //!
 //! Events cover the connector chain (name resolution, each address tried and its outcome, the
 //! proxy handshake, the TLS handshake with the server certificate's subject, issuer, validity,
-//! SHA-256 fingerprint and public key in pin form) and the connection's life (each send and read with its size and why the read
-//! ended, the close, every error). They never hold payload bytes or a password: a proxy is named
-//! by its kind, address and login only.
+//! SHA-256 fingerprint and public key in pin form), the connection's life (each send and read
+//! with its size and why the read ended, the close, every error), and a [`crate::server`]'s
+//! life (where it listens, each connection accepted, refused, evicted, read from, sent to or
+//! closed, its stop). They never hold payload bytes or a password: a proxy is named by its
+//! kind, address and login only.
 //!
 //! ```
 //! use std::sync::{Arc, Mutex};
@@ -162,6 +164,108 @@ pub enum Event<'a> {
     /// An operation failed: `error (connect): cannot connect to 127.0.0.1:7000 (…)` (the
     /// error's kind and message).
     Error(&'a Error),
+    /// A server listens on this address (see [`crate::server`]): `listening on 127.0.0.1:7000`.
+    Listening {
+        /// The address, with the port the system picked when 0 was asked for.
+        addr: SocketAddr,
+    },
+    /// A server accepted a connection: `accepted connection 7 from 127.0.0.1:50000`.
+    Accepted {
+        /// The connection's ID.
+        id: &'a str,
+        /// The client.
+        peer: SocketAddr,
+    },
+    /// A server closed a new connection at once:
+    /// `refused 127.0.0.1:50000: 100 connections are open, the limit`.
+    Refused {
+        /// The client.
+        peer: SocketAddr,
+        /// Why.
+        reason: RefusalReason,
+    },
+    /// A full server closed its oldest connection to make room for a new one:
+    /// `closed connection 3 from 127.0.0.1:50000, the oldest, to make room for a new one`.
+    Evicted {
+        /// The connection's ID.
+        id: &'a str,
+        /// Its client.
+        peer: SocketAddr,
+    },
+    /// The client of a server connection closed its side and nothing it sent is left unread:
+    /// `connection 7 from 127.0.0.1:50000 closed by the client`.
+    PeerClosed {
+        /// The connection's ID.
+        id: &'a str,
+        /// The client.
+        peer: SocketAddr,
+    },
+    /// A read of a server connection returned: `connection 7: read 5 bytes, ended on marker`.
+    ConnectionRead {
+        /// The connection's ID.
+        id: &'a str,
+        /// How many bytes it returned.
+        bytes: usize,
+        /// Why it ended.
+        end: ReadEnd,
+    },
+    /// Data was sent in full on a server connection: `connection 7: sent 12 bytes`.
+    ConnectionSent {
+        /// The connection's ID.
+        id: &'a str,
+        /// How many bytes.
+        bytes: usize,
+    },
+    /// A server connection was closed by the server's user:
+    /// `closed connection 7 from 127.0.0.1:50000`.
+    ConnectionClosed {
+        /// The connection's ID.
+        id: &'a str,
+        /// The client.
+        peer: SocketAddr,
+    },
+    /// A server stopped: its listeners and connections are closed and its threads joined:
+    /// `server stopped, 2 connections closed`.
+    Stopped {
+        /// How many connections were open.
+        connections: usize,
+    },
+}
+
+/// Why a server closed a new connection at once ([`Event::Refused`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusalReason {
+    /// The connection limit is reached: `100 connections are open, the limit`.
+    Full {
+        /// The limit.
+        limit: usize,
+    },
+    /// The client's address is not among the allowed ones: `not an allowed client address`.
+    NotAllowed,
+}
+
+impl fmt::Display for RefusalReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            RefusalReason::Full { limit: 1 } => f.write_str("1 connection is open, the limit"),
+            RefusalReason::Full { limit } => {
+                write!(f, "{limit} connections are open, the limit")
+            }
+            RefusalReason::NotAllowed => f.write_str("not an allowed client address"),
+        }
+    }
+}
+
+/// `1 connection`, `2 connections`.
+struct Connections(usize);
+
+impl fmt::Display for Connections {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            1 => f.write_str("1 connection"),
+            n => write!(f, "{n} connections"),
+        }
+    }
 }
 
 /// `1 byte`, `12 bytes`.
@@ -281,6 +385,31 @@ impl fmt::Display for Event<'_> {
             Event::FinishedSending { peer } => write!(f, "finished sending to {peer}"),
             Event::Closed { peer } => write!(f, "closed the connection to {peer}"),
             Event::Error(error) => write!(f, "error ({}): {}", error.kind(), error.message()),
+            Event::Listening { addr } => write!(f, "listening on {addr}"),
+            Event::Accepted { id, peer } => write!(f, "accepted connection {id} from {peer}"),
+            Event::Refused { peer, reason } => write!(f, "refused {peer}: {reason}"),
+            Event::Evicted { id, peer } => write!(
+                f,
+                "closed connection {id} from {peer}, the oldest, to make room for a new one"
+            ),
+            Event::PeerClosed { id, peer } => {
+                write!(f, "connection {id} from {peer} closed by the client")
+            }
+            Event::ConnectionRead { id, bytes, end } => write!(
+                f,
+                "connection {id}: read {}, ended on {}",
+                Bytes(bytes),
+                end.as_str()
+            ),
+            Event::ConnectionSent { id, bytes } => {
+                write!(f, "connection {id}: sent {}", Bytes(bytes))
+            }
+            Event::ConnectionClosed { id, peer } => {
+                write!(f, "closed connection {id} from {peer}")
+            }
+            Event::Stopped { connections } => {
+                write!(f, "server stopped, {} closed", Connections(connections))
+            }
         }
     }
 }
@@ -488,6 +617,46 @@ mod tests {
                 Event::Error(&error),
                 "error (connect): cannot connect to 127.0.0.1:7000".into(),
             ),
+            (Event::Listening { addr }, "listening on 127.0.0.1:7000".into()),
+            (
+                Event::Accepted { id: "7", peer: addr },
+                "accepted connection 7 from 127.0.0.1:7000".into(),
+            ),
+            (
+                Event::Refused { peer: addr, reason: RefusalReason::Full { limit: 100 } },
+                "refused 127.0.0.1:7000: 100 connections are open, the limit".into(),
+            ),
+            (
+                Event::Refused { peer: addr, reason: RefusalReason::Full { limit: 1 } },
+                "refused 127.0.0.1:7000: 1 connection is open, the limit".into(),
+            ),
+            (
+                Event::Refused { peer: addr, reason: RefusalReason::NotAllowed },
+                "refused 127.0.0.1:7000: not an allowed client address".into(),
+            ),
+            (
+                Event::Evicted { id: "3", peer: addr },
+                "closed connection 3 from 127.0.0.1:7000, the oldest, to make room for a new one"
+                    .into(),
+            ),
+            (
+                Event::PeerClosed { id: "7", peer: addr },
+                "connection 7 from 127.0.0.1:7000 closed by the client".into(),
+            ),
+            (
+                Event::ConnectionRead { id: "7", bytes: 5, end: ReadEnd::Marker },
+                "connection 7: read 5 bytes, ended on marker".into(),
+            ),
+            (
+                Event::ConnectionSent { id: "7", bytes: 1 },
+                "connection 7: sent 1 byte".into(),
+            ),
+            (
+                Event::ConnectionClosed { id: "7", peer: addr },
+                "closed connection 7 from 127.0.0.1:7000".into(),
+            ),
+            (Event::Stopped { connections: 1 }, "server stopped, 1 connection closed".into()),
+            (Event::Stopped { connections: 2 }, "server stopped, 2 connections closed".into()),
         ];
         for (event, line) in cases {
             assert_eq!(event.to_string(), line);

@@ -40,6 +40,10 @@
 //! - [`tls::accept`] is a TLS server's handshake on a socket it accepted, on any backend, with
 //!   [`ServerTlsSettings`] checked into [`tls::ServerTlsParams`] and the backend's configuration
 //!   built before the first connection by [`tls::prepare_accept`].
+//! - [`Server`] receives connections: it listens on one or more addresses, lets clients in up
+//!   to a limit (refusing or evicting the oldest beyond it, filtering by [`AllowedClients`]),
+//!   and hands out their connections by ID, read by the same rules, each served by a thread of
+//!   its own with bounded buffering (see [`server`]).
 //! - Every failure is an [`Error`] with a stable [`ErrorKind`].
 //! - An [`EventSink`] set in [`ConnectOptions::events`] is told every step as an [`Event`]:
 //!   resolution, each address tried, the proxy and TLS handshakes, sends, reads, the close and
@@ -69,17 +73,22 @@ pub mod happy_eyeballs;
 pub mod proxy;
 pub mod reader;
 mod resolve;
+pub mod server;
 mod settings;
 pub mod tls;
 
 pub use batch::{process_requests, thread_count, MAX_THREADS};
 pub use connect::{connect_addresses, ConnectOptions, Endpoint, DEFAULT_ATTEMPT_DELAY};
 pub use connection::{process_request, Connection, Request};
-pub use events::{Event, EventSink};
+pub use events::{Event, EventSink, RefusalReason};
 pub use reader::{
     BorrowedRead, ReadBuffer, ReadEnd, ReadLimits, ReadOutcome, StreamError, StreamOutcome,
 };
 pub use resolve::resolve;
+pub use server::{
+    AcceptStep, AllowedClients, ConnectionInfo, PlainAccept, Server, ServerOptions, ServerRead,
+    TlsAccept,
+};
 pub use settings::{ProxyKind, ProxySettings, Secret};
 pub use tcplink_transport::{
     Deadline, DeadlineRead, Error, ErrorKind, HostPort, Result, ServerTlsSettings, TimedSocket,
