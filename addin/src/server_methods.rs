@@ -92,7 +92,9 @@ pub static SERVER_METHODS: [MethodSpec<ServerState>; 11] = [
         run: |s, a| {
             let marker = marker(a, 3)?;
             let rules = read_rules(a, 1, &marker)?;
-            Ok(Value::Text(s.connection_data(&a.text(0)?, &rules)?))
+            Ok(Value::Text(
+                s.connection_data((&a.text(0)?, &a.label(0)), &rules)?,
+            ))
         },
     },
     MethodSpec {
@@ -104,28 +106,34 @@ pub static SERVER_METHODS: [MethodSpec<ServerState>; 11] = [
         ],
         returns: Returns::Bool,
         run: |s, a| {
+            let id = a.text(0)?;
             let data = a.bytes(1, |text, param| TextEncoding::UTF8.encode(text, param))?;
             // 0 is "no limit" here as everywhere, not the server's default send timeout.
             let timeout = a.timeout(2)?.unwrap_or(Duration::ZERO);
-            s.server()?
-                .send(&a.text(0)?, &data, Some(timeout))
-                .map(|_| Value::Bool(true))
+            s.with_id((&id, &a.label(0)), |server, id| {
+                server.send(id, &data, Some(timeout))
+            })
+            .map(|_| Value::Bool(true))
         },
     },
     MethodSpec {
         names: names!("ЗакрытьВходящееСоединение", "CloseIncomingConnection"),
         params: &[CONNECTION_ID],
         returns: Returns::Bool,
-        run: |s, a| s.server()?.close(&a.text(0)?).map(|_| Value::Bool(true)),
+        run: |s, a| {
+            s.with_id((&a.text(0)?, &a.label(0)), |server, id| server.close(id))
+                .map(|_| Value::Bool(true))
+        },
     },
     MethodSpec {
         names: names!("ЗавершитьОтправку", "CompleteSend"),
         params: &[CONNECTION_ID],
         returns: Returns::Bool,
         run: |s, a| {
-            s.server()?
-                .finish_sending(&a.text(0)?)
-                .map(|_| Value::Bool(true))
+            s.with_id((&a.text(0)?, &a.label(0)), |server, id| {
+                server.finish_sending(id)
+            })
+            .map(|_| Value::Bool(true))
         },
     },
     MethodSpec {
@@ -133,9 +141,10 @@ pub static SERVER_METHODS: [MethodSpec<ServerState>; 11] = [
         params: &[CONNECTION_ID],
         returns: Returns::Bool,
         run: |s, a| {
-            s.server()?
-                .finish_receiving(&a.text(0)?)
-                .map(|_| Value::Bool(true))
+            s.with_id((&a.text(0)?, &a.label(0)), |server, id| {
+                server.finish_receiving(id)
+            })
+            .map(|_| Value::Bool(true))
         },
     },
     MethodSpec {

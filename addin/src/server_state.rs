@@ -14,6 +14,7 @@ use tcplink::{
 
 use crate::log::{EventLog, LogSettings};
 use crate::object::Common;
+use crate::state::renamed;
 
 /// When a read of received data has neither a marker nor an idle timeout, it returns what has
 /// arrived, as OPI's server does: it ends once no byte came for this long.
@@ -127,6 +128,19 @@ impl ServerState {
             })
     }
 
+    /// Runs `call` on the running server with connection ID `id`; the library's error for an
+    /// unknown ID is told as one about the parameter `label`.
+    pub fn with_id<T>(
+        &self,
+        (id, label): (&str, &str),
+        call: impl FnOnce(&Server, &str) -> Result<T>,
+    ) -> Result<T> {
+        call(self.server()?, id).map_err(|e| match e.message().strip_prefix("connection_id: ") {
+            Some(problem) if e.kind() == ErrorKind::Argument => Error::argument(label, problem),
+            _ => e,
+        })
+    }
+
     /// `ПолучитьДанныеОчередногоСоединения`: waits up to `rules.timeout` for a connection with
     /// data (or whose client left), then reads it by `rules`.
     pub fn next_connection_data(&self, rules: &ReadRules) -> Result<String> {
@@ -138,14 +152,15 @@ impl ServerState {
     }
 
     /// `ПолучитьДанныеСоединения`: waits up to `rules.timeout` for data from connection `id`
-    /// (an unknown ID fails at once), then reads it by `rules`.
-    pub fn connection_data(&self, id: &str, rules: &ReadRules) -> Result<String> {
-        let server = self.server()?;
-        if server.wait_for_data(id, rules.timeout)? {
-            read_json(server, id, rules)
-        } else {
-            Ok(timed_out())
-        }
+    /// (an unknown ID fails at once, naming `label`), then reads it by `rules`.
+    pub fn connection_data(&self, id: (&str, &str), rules: &ReadRules) -> Result<String> {
+        self.with_id(id, |server, id| {
+            if server.wait_for_data(id, rules.timeout)? {
+                read_json(server, id, rules)
+            } else {
+                Ok(timed_out())
+            }
+        })
     }
 
     /// `ПолучитьСписокСоединений`: `{"result": true, "connections": [{"connectionId",
@@ -186,13 +201,7 @@ fn options(settings: &StartSettings) -> Result<ServerOptions> {
     options.max_connections = *pool;
     options.evict_oldest = settings.evict_oldest;
     let (allowed, allowed_label) = &settings.allowed;
-    options.allowed_clients = AllowedClients::parse(allowed).map_err(|e| {
-        let message = e.message();
-        Error::argument(
-            allowed_label,
-            message.split_once(": ").map_or(message, |(_, p)| p),
-        )
-    })?;
+    options.allowed_clients = AllowedClients::parse(allowed).map_err(renamed(allowed_label))?;
     match ServerTlsSettings::from_json(settings.tls)? {
         Some(tls) => options.with_tls(&tls),
         None => Ok(options),

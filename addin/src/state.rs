@@ -239,7 +239,7 @@ fn pin_list(text: &str, param: &str) -> Result<Vec<String>> {
 }
 
 /// An argument error of the library (`name: problem`) told as one about the parameter `label`.
-fn renamed(label: &str) -> impl Fn(Error) -> Error + '_ {
+pub fn renamed(label: &str) -> impl Fn(Error) -> Error + '_ {
     move |e| {
         let message = e.message();
         let problem = message.split_once(": ").map_or(message, |(_, p)| p);

@@ -66,7 +66,7 @@ fn api() -> Vec<(&'static str, &'static str, Vec<Option<Value>>)> {
 
 #[test]
 fn the_library_exports_one_class() {
-    assert_eq!(library().class_names(), ["TcpClient"]);
+    assert_eq!(library().class_names(), ["TcpClient", "TcpServer"]);
     assert_eq!(library().set_platform_capabilities(2), 3);
     assert!(matches!(
         library().create("TcpServer"),
