@@ -137,7 +137,7 @@ fn receive_answer_list_and_close(host: &Host) {
     );
     let mut got = vec![0u8; "мир\n".len() + 4];
     a.read_exact(&mut got).unwrap();
-    assert_eq!(got, [&"мир\n".as_bytes()[..], &[0, 1, 2, 255]].concat());
+    assert_eq!(got, ["мир\n".as_bytes(), &[0, 1, 2, 255]].concat());
     // A named connection, read by a marker; the rest stays for the next read.
     a.write_all(b"one\ntwo\n").unwrap();
     let args = [s(&id), Value::I4(5000), Value::I4(0), s("\n")];
@@ -205,7 +205,7 @@ fn receive_answer_list_and_close(host: &Host) {
         (message(&last), last["active"].as_bool()),
         (b"last words".to_vec(), Some(false))
     );
-    assert_eq!(listed(&obj), [id.clone()]);
+    assert_eq!(listed(&obj), std::slice::from_ref(&id));
     // CloseIncomingConnection ends it; its ID is unknown from then on.
     assert_eq!(
         call(&obj, "CloseIncomingConnection", &[s(&id)]),
