@@ -25,7 +25,12 @@ const FIVE: Duration = Duration::from_secs(5);
 fn start(obj: &AddinObject, pool: i32, extra: &[Value]) -> u16 {
     let mut args = vec![Value::I4(0), Value::I4(pool), s(""), s("127.0.0.1")];
     args.extend_from_slice(extra);
-    let started = call(obj, "Start", &args);
+    start_with(obj, &args)
+}
+
+/// Starts `obj` with the arguments `args` of Start, asserting that it runs; returns the port.
+pub(super) fn start_with(obj: &AddinObject, args: &[Value]) -> u16 {
+    let started = call(obj, "Start", args);
     assert_eq!(started, Value::Bool(true), "{:?}", last_error(obj));
     assert_eq!(obj.get_prop("Running").unwrap().value, Value::Bool(true));
     match obj.get_prop("Port").unwrap().value {
@@ -257,13 +262,22 @@ fn stop_and_start_again_on_the_same_port(host: &Host) {
 
 fn a_full_pool_refuses_the_newcomer_or_evicts_the_oldest(host: &Host) {
     let obj = host.server();
-    let port = start(&obj, 1, &[]);
+    let logging = s(r#"{"mode": "memory"}"#);
+    let port = start_with(&obj, &[Value::I4(0), Value::I4(1), logging, s("127.0.0.1")]);
     let mut first = client(port);
     first.write_all(b"1").unwrap();
     wait_for_count(&obj, 1);
     let mut second = client(port);
     assert!(closed_by_server(&mut second), "the newcomer was let in");
     assert_eq!(message(&next_data(&obj, &[])), b"1");
+    // The refusal is in the server's log, beside where it listens.
+    let log = json(&obj, "GetLog", &[Value::I4(0)]);
+    let lines = log["logs"].as_array().unwrap_or_else(|| panic!("{log}"));
+    let has = |text: &str| lines.iter().any(|l| l.as_str().unwrap().contains(text));
+    assert!(
+        has("listening on 127.0.0.1:") && has("refused 127.0.0.1:"),
+        "{log}"
+    );
     let port = start(&obj, 1, &[s(""), s(""), Value::Bool(true)]);
     let mut old = client(port);
     wait_for_count(&obj, 1);

@@ -16,6 +16,7 @@ use crate::variant::Value;
 use super::bad_input::{
     assert_argument, bad_numbers, english, every_type, lone_surrogates, p, try_call, Param, Takes,
 };
+use super::server::start_with;
 use super::Host;
 
 /// A running server on 127.0.0.1 with one connection that has sent data; the client is kept
@@ -29,12 +30,8 @@ struct Running {
 impl Running {
     fn new(host: &Host) -> Running {
         let obj = host.server();
-        let args = [Value::I4(0), Value::I4(10), s(""), s("127.0.0.1")];
-        assert_eq!(call(&obj, "Start", &args), Value::Bool(true));
-        let Value::I4(port) = obj.get_prop("Port").unwrap().value else {
-            panic!("no port");
-        };
-        let mut client = TcpStream::connect(("127.0.0.1", port as u16)).unwrap();
+        let port = start_with(&obj, &[Value::I4(0), Value::I4(10), s(""), s("127.0.0.1")]);
+        let mut client = TcpStream::connect(("127.0.0.1", port)).unwrap();
         client.write_all(b"x").unwrap();
         let started = Instant::now();
         let id = loop {
