@@ -302,18 +302,8 @@ fn only_allowed_addresses_get_in(host: &Host) {
 }
 
 fn a_tls_server_with_an_rcgen_certificate_answers_the_addins_client(host: &Host) {
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
-    let (cert_path, key_path) = (host.files.join("server.pem"), host.files.join("server.key"));
-    std::fs::write(&cert_path, cert.pem()).unwrap();
-    std::fs::write(&key_path, key.serialize_pem()).unwrap();
-    let mut tls = serde_json::json!({
-        "cert_path": cert_path.to_str().unwrap(),
-        "key_path": key_path.to_str().unwrap(),
-    });
+    let (cert_path, key_path) = self_signed(host, "localhost");
+    let mut tls = serde_json::json!({"cert_path": cert_path, "key_path": key_path});
     if let Some(backend) = host.tls_backend {
         tls["backend"] = backend.into();
     }
@@ -340,7 +330,54 @@ fn a_tls_server_with_an_rcgen_certificate_answers_the_addins_client(host: &Host)
     plain.write_all(b"not tls\n").unwrap();
     assert!(closed_by_server(&mut plain));
     finish(peer);
+    // Mutual TLS (not on native-tls, which cannot ask for a client certificate): a device's
+    // self-signed certificate named in client_ca_path gets in, a client without one does not.
+    if host.tls_backend != Some("native-tls") {
+        let device = self_signed(host, "device");
+        tls["client_ca_path"] = device.0.clone().into();
+        let port = start(&obj, 100, &[s(&tls.to_string())]);
+        let address = format!("127.0.0.1:{port}");
+        let with_cert = serde_json::json!({
+            "accept_invalid_certs": true,
+            "client_cert_path": device.0,
+            "client_key_path": device.1,
+        });
+        let device = host.client();
+        let connected = call(
+            &device,
+            "Connect",
+            &[s(&address), s(&with_cert.to_string())],
+        );
+        assert_eq!(connected, Value::Bool(true));
+        call(&device, "SendLine", &[s("from the device\n")]);
+        let answer = next_data(&obj, &[Value::I4(0), s("\n")]);
+        assert_eq!(message(&answer), b"from the device\n");
+        let stranger = host.client();
+        // The handshake fails on one side or the other; nothing it sends reaches the server.
+        if call(&stranger, "Connect", &[s(&address), s(settings)]) == Value::Bool(true) {
+            call(&stranger, "SendLine", &[s("let me in\n")]);
+        }
+        let none = json(&obj, "GetNextConnectionData", &[Value::I4(300)]);
+        assert_eq!(none["error"], "timeout", "{none}");
+        finish(device);
+        finish(stranger);
+    }
     finish(obj);
+}
+
+/// A self-signed certificate for `name` and its key, written to the host's files; their paths.
+fn self_signed(host: &Host, name: &str) -> (String, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec![name.to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let cert_path = host.files.join(format!("{name}.pem"));
+    let key_path = host.files.join(format!("{name}.key"));
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    let text = |p: std::path::PathBuf| p.to_str().unwrap().to_string();
+    (text(cert_path), text(key_path))
 }
 
 /// The names of this process's threads the library starts for servers, where the system tells
@@ -405,7 +442,7 @@ pub const CHECKS: [Check; 6] = [
         only_allowed_addresses_get_in,
     ),
     (
-        "server: TLS with an rcgen certificate answers the add-in's client",
+        "server: TLS with an rcgen certificate answers the add-in's client, mutual TLS too",
         a_tls_server_with_an_rcgen_certificate_answers_the_addins_client,
     ),
     (
