@@ -357,11 +357,43 @@ fn calls_on_a_server_not_running_are_closed_errors_and_leak_nothing(host: &Host)
     finish(obj);
 }
 
+fn exception_mode_raises_through_add_error(host: &Host) {
+    let running = Running::new(host);
+    let obj = &running.obj;
+    assert!(obj
+        .set_prop("ВызыватьИсключения", Value::Bool(true))
+        .unwrap());
+    let returned = obj.call("SendData", &[s("nope"), s("x")]).unwrap();
+    assert!(
+        !returned.ok,
+        "a failure returns false so that the platform raises"
+    );
+    let raised = obj.take_errors();
+    assert_eq!(raised.len(), 1, "{raised:?}");
+    assert_eq!(
+        (raised[0].code, raised[0].source.as_str()),
+        (1006, "TcpLink")
+    );
+    assert!(
+        raised[0]
+            .description
+            .contains("IDСоединения (ConnectionID)"),
+        "{raised:?}"
+    );
+    // The error stays for ПолучитьПоследнююОшибку; successful calls raise nothing.
+    let error = crate::checks::last_error(obj);
+    assert_eq!(error["kind"], "argument", "{error}");
+    call(obj, "GetConnectionList", &[]);
+    assert!(obj.take_errors().is_empty());
+    running.assert_alive("exceptions");
+    finish(running.obj);
+}
+
 /// One check: its name and what it runs.
 pub type Check = (&'static str, fn(&Host));
 
 /// Every check of this scenario, by name.
-pub const CHECKS: [Check; 7] = [
+pub const CHECKS: [Check; 8] = [
     (
         "server: every parameter rejects every wrong type",
         every_parameter_rejects_every_wrong_type,
@@ -389,5 +421,9 @@ pub const CHECKS: [Check; 7] = [
     (
         "server: calls on a server not running are closed errors and leak nothing",
         calls_on_a_server_not_running_are_closed_errors_and_leak_nothing,
+    ),
+    (
+        "server: exception mode raises through AddError",
+        exception_mode_raises_through_add_error,
     ),
 ];
