@@ -325,6 +325,37 @@ fn next_with_data_wakes_on_arrival_and_times_out_without() {
 }
 
 #[test]
+fn wait_for_data_waits_for_one_connection_and_reports_its_end() {
+    let (server, _) = server_with(|_| {});
+    let mut quiet = TcpStream::connect(server.local_addr()).unwrap();
+    let mut busy = TcpStream::connect(server.local_addr()).unwrap();
+    let quiet_id = id_of(&server, quiet.local_addr().unwrap());
+    let busy_id = id_of(&server, busy.local_addr().unwrap());
+    busy.write_all(b"news\n").unwrap();
+    let started = Instant::now();
+    assert!(!server
+        .wait_for_data(&quiet_id, Some(Duration::from_millis(200)))
+        .unwrap());
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert!(server.wait_for_data(&busy_id, FIVE).unwrap());
+    let writer = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(200));
+        quiet.write_all(b"late\n").unwrap();
+        quiet
+    });
+    let started = Instant::now();
+    assert!(server.wait_for_data(&quiet_id, FIVE).unwrap());
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let quiet = writer.join().unwrap();
+    assert_eq!(server.read(&quiet_id, &line()).unwrap().data, b"late\n");
+    quiet.shutdown(Shutdown::Write).unwrap();
+    assert!(server.wait_for_data(&quiet_id, FIVE).unwrap());
+    assert!(!server.read(&quiet_id, &line()).unwrap().active);
+    let err = server.wait_for_data("nope", FIVE).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Argument, "{err}");
+}
+
+#[test]
 fn a_full_server_refuses_the_new_connection_and_says_so() {
     let (server, events) = server_with(|o| o.max_connections = 2);
     let first = TcpStream::connect(server.local_addr()).unwrap();

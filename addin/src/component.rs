@@ -9,17 +9,14 @@ use std::any::Any;
 use std::ffi::{c_long, c_ushort, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use addin1c::{name, CStr1C, Connection, ParamValue, RawAddin, Variant};
+use addin1c::{CStr1C, Connection, ParamValue, RawAddin, Variant};
 use tcplink::{Error, ErrorKind, Result};
 
-use crate::methods::{Value, GET_LAST_ERROR, METHODS};
+use crate::methods::Value;
 use crate::names::find;
+use crate::object::ObjectClass;
 use crate::params::{Args, DefaultValue};
-use crate::props::{PropSpec, PROPS};
-use crate::state::ClientState;
-
-/// The class name, as `GetClassNames` reports it and `RegisterExtensionAs` registers it.
-pub const CLASS_NAME: &str = "TcpClient";
+use crate::props::PropSpec;
 
 /// The largest string or binary value the platform can take: `tVariant` lengths are 32-bit.
 pub const MAX_VALUE_BYTES: usize = u32::MAX as usize;
@@ -141,24 +138,24 @@ fn default_value(default: DefaultValue) -> Value<'static> {
     }
 }
 
-/// One `TcpClient` object.
+/// One object of the class whose state is `S` (`TcpClient`, `TcpServer`).
 #[derive(Default)]
-pub struct TcpClient {
-    state: ClientState,
+pub struct Component<S: ObjectClass> {
+    state: S,
     platform: Option<&'static Connection>,
 }
 
-impl TcpClient {
+impl<S: ObjectClass> Component<S> {
     /// Records a failure; raises it if asked to, otherwise stores `failure` as the result.
     /// Returns what the interface function returns: `false` makes the platform raise.
     fn fail(&mut self, err: Error, failure: Option<Value>, out: Option<&mut Variant>) -> bool {
-        let throw = self.state.throw_errors;
+        let throw = self.state.common().throw_errors;
         if throw {
             if let Some(platform) = self.platform {
                 raise(platform, &err);
             }
         }
-        self.state.last_error = Some(err);
+        self.state.common_mut().last_error = Some(err);
         if throw {
             return false;
         }
@@ -172,11 +169,11 @@ impl TcpClient {
 
     /// `CallAsFunc` (with `out`) and `CallAsProc` (without).
     fn call(&mut self, num: usize, params: &mut [Variant], out: Option<&mut Variant>) -> bool {
-        let Some(spec) = METHODS.get(num) else {
+        let Some(spec) = S::methods().get(num) else {
             return false;
         };
-        if num != GET_LAST_ERROR {
-            self.state.last_error = None;
+        if num != S::GET_LAST_ERROR {
+            self.state.common_mut().last_error = None;
         }
         let values: Vec<ParamValue> = params.iter().map(Variant::get).collect();
         let args = Args::new(&spec.names, spec.params, values);
@@ -212,7 +209,7 @@ impl TcpClient {
                 true
             }
             (Err(e), out) => {
-                if let Some(log) = &self.state.log {
+                if let Some(log) = &self.state.common().log {
                     log.record(&format!("{} failed: {e}", spec.names.label()));
                 }
                 self.fail(e, Some(failure), out)
@@ -221,14 +218,14 @@ impl TcpClient {
     }
 }
 
-impl Drop for TcpClient {
-    /// `DestroyObject` drops the object: the connection is closed.
+impl<S: ObjectClass> Drop for Component<S> {
+    /// `DestroyObject` drops the object: what it holds open is closed.
     fn drop(&mut self) {
         shield((), || self.state.close());
     }
 }
 
-impl RawAddin for TcpClient {
+impl<S: ObjectClass> RawAddin for Component<S> {
     fn init(&mut self, interface: &'static Connection) -> bool {
         self.platform = Some(interface);
         true
@@ -243,28 +240,29 @@ impl RawAddin for TcpClient {
     }
 
     fn register_extension_as(&mut self) -> &CStr1C {
-        name!("TcpClient")
+        S::class_name16()
     }
 
     fn get_n_props(&mut self) -> usize {
-        PROPS.len()
+        S::props().len()
     }
 
     fn find_prop(&mut self, name: &CStr1C) -> Option<usize> {
-        shield(None, || find(&PROPS, |p| &p.names, name))
+        shield(None, || find(S::props(), |p| &p.names, name))
     }
 
     fn get_prop_name(&mut self, num: usize, alias: usize) -> Option<&'static CStr1C> {
-        PROPS.get(num).map(|p| p.names.by_alias(alias))
+        S::props().get(num).map(|p| p.names.by_alias(alias))
     }
 
     fn get_prop_val(&mut self, num: usize, val: &mut Variant) -> bool {
         shield(false, || {
             #[cfg(feature = "panic-trigger")]
             self.state
+                .common()
                 .panic_trigger
                 .at(crate::panic_trigger::Point::GetProp);
-            PROPS
+            S::props()
                 .get(num)
                 .is_some_and(|p| match write((p.get)(&self.state), val) {
                     Ok(()) => true,
@@ -280,13 +278,14 @@ impl RawAddin for TcpClient {
         shield(false, || {
             #[cfg(feature = "panic-trigger")]
             self.state
+                .common()
                 .panic_trigger
                 .at(crate::panic_trigger::Point::SetProp);
             let Some(PropSpec {
                 names,
                 set: Some(set),
                 ..
-            }) = PROPS.get(num)
+            }) = S::props().get(num)
             else {
                 return false;
             };
@@ -302,27 +301,27 @@ impl RawAddin for TcpClient {
     }
 
     fn is_prop_readable(&mut self, num: usize) -> bool {
-        num < PROPS.len()
+        num < S::props().len()
     }
 
     fn is_prop_writable(&mut self, num: usize) -> bool {
-        PROPS.get(num).is_some_and(|p| p.set.is_some())
+        S::props().get(num).is_some_and(|p| p.set.is_some())
     }
 
     fn get_n_methods(&mut self) -> usize {
-        METHODS.len()
+        S::methods().len()
     }
 
     fn find_method(&mut self, name: &CStr1C) -> Option<usize> {
-        shield(None, || find(&METHODS, |m| &m.names, name))
+        shield(None, || find(S::methods(), |m| &m.names, name))
     }
 
     fn get_method_name(&mut self, num: usize, alias: usize) -> Option<&'static CStr1C> {
-        METHODS.get(num).map(|m| m.names.by_alias(alias))
+        S::methods().get(num).map(|m| m.names.by_alias(alias))
     }
 
     fn get_n_params(&mut self, num: usize) -> usize {
-        METHODS.get(num).map_or(0, |m| m.params.len())
+        S::methods().get(num).map_or(0, |m| m.params.len())
     }
 
     fn get_param_def_value(
@@ -332,7 +331,7 @@ impl RawAddin for TcpClient {
         mut value: Variant,
     ) -> bool {
         shield(false, || {
-            let default = METHODS
+            let default = S::methods()
                 .get(method_num)
                 .and_then(|m| m.params.get(param_num))
                 .and_then(|p| p.default);
@@ -341,7 +340,7 @@ impl RawAddin for TcpClient {
     }
 
     fn has_ret_val(&mut self, method_num: usize) -> bool {
-        method_num < METHODS.len()
+        method_num < S::methods().len()
     }
 
     fn call_as_proc(&mut self, method_num: usize, params: &mut [Variant]) -> bool {

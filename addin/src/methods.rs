@@ -8,6 +8,7 @@ use tcplink::{BorrowedRead, ReadLimits, Result, MAX_THREADS};
 use crate::encodings::TextEncoding;
 use crate::names;
 use crate::names::Names;
+use crate::object::{get_last_error, get_log};
 use crate::params::{Args, DefaultValue as D, ParamKind as K, ParamSpec as P};
 use crate::state::{proxy_settings_json, tls_settings_json, ClientState};
 
@@ -68,8 +69,9 @@ impl Returns {
     }
 }
 
-/// One method: names, parameters, failure value and implementation.
-pub struct MethodSpec {
+/// One method of the class whose state is `S`: names, parameters, failure value and
+/// implementation.
+pub struct MethodSpec<S: 'static> {
     /// Russian and English names.
     pub names: Names,
     /// Parameters, in order; `GetNParams` counts all of them, optional ones included.
@@ -77,39 +79,46 @@ pub struct MethodSpec {
     /// What a failed call returns when exceptions are off.
     pub returns: Returns,
     /// Runs the method.
-    pub run: for<'s> fn(&'s mut ClientState, &Args) -> Result<Value<'s>>,
+    pub run: for<'s> fn(&'s mut S, &Args) -> Result<Value<'s>>,
 }
 
-impl MethodSpec {
+impl<S> MethodSpec<S> {
     /// How many parameters a caller must pass (the rest have defaults).
     pub fn required_params(&self) -> usize {
         self.params.iter().filter(|p| p.default.is_none()).count()
     }
 }
 
-const TIMEOUT: P = P::optional(names!("Таймаут", "Timeout"), K::Number, D::Number(5000));
-const IDLE_TIMEOUT: P = P::optional(
+pub(crate) const TIMEOUT: P = P::optional(names!("Таймаут", "Timeout"), K::Number, D::Number(5000));
+pub(crate) const IDLE_TIMEOUT: P = P::optional(
     names!("ТаймаутОжидания", "IdleTimeout"),
     K::Number,
     D::Number(0),
 );
 const ENCODING: P = P::optional(names!("Кодировка", "Encoding"), K::Text, D::Text("UTF-8"));
-const MARKER: P = P::optional(names!("Маркер", "Marker"), K::TextOrBinary, D::Text(""));
+pub(crate) const MARKER: P = P::optional(names!("Маркер", "Marker"), K::TextOrBinary, D::Text(""));
 const ADDRESS: P = P::required(names!("Адрес", "Address"), K::Text);
-const TLS: P = P::optional(names!("Tls", "Tls"), K::Text, D::Text(""));
+pub(crate) const TLS: P = P::optional(names!("Tls", "Tls"), K::Text, D::Text(""));
 const PROXY: P = P::optional(names!("Прокси", "Proxy"), K::Text, D::Text(""));
-const LOGGING: P = P::optional(names!("Логирование", "Logging"), K::Text, D::Text(""));
+pub(crate) const LOGGING: P = P::optional(names!("Логирование", "Logging"), K::Text, D::Text(""));
 const AS_STRING: P = P::optional(
     names!("ОтветСтрокой", "AsString"),
     K::Boolean,
     D::Boolean(true),
 );
 
+/// `ПолучитьЛог`'s one parameter: how many of the last events (0: all).
+pub(crate) const EVENT_COUNT: P = P::optional(
+    names!("ЧислоСобытий", "EventCount"),
+    K::Number,
+    D::Number(100),
+);
+
 /// Index of `ПолучитьПоследнююОшибку`, the one method that does not reset the last error.
 pub const GET_LAST_ERROR: usize = 9;
 
 /// Every method, in the platform's numbering.
-pub static METHODS: [MethodSpec; 14] = [
+pub static METHODS: [MethodSpec<ClientState>; 14] = [
     MethodSpec {
         names: names!("ОткрытьСоединение", "Connect"),
         params: &[ADDRESS, TLS, PROXY, LOGGING],
@@ -266,24 +275,13 @@ pub static METHODS: [MethodSpec; 14] = [
         names: names!("ПолучитьПоследнююОшибку", "GetLastError"),
         params: &[],
         returns: Returns::Text,
-        run: |s, _| {
-            Ok(Value::Text(
-                s.last_error
-                    .as_ref()
-                    .map(|e| e.to_json())
-                    .unwrap_or_default(),
-            ))
-        },
+        run: get_last_error,
     },
     MethodSpec {
         names: names!("ПолучитьЛог", "GetLog"),
-        params: &[P::optional(
-            names!("ЧислоСобытий", "EventCount"),
-            K::Number,
-            D::Number(100),
-        )],
+        params: &[EVENT_COUNT],
         returns: Returns::Text,
-        run: |s, a| Ok(Value::Text(log_json(s, a.size(0)?))),
+        run: get_log,
     },
     MethodSpec {
         names: names!("ОбработатьЗапросы", "ProcessRequests"),
@@ -323,25 +321,6 @@ pub static METHODS: [MethodSpec; 14] = [
         run: |s, a| s.finish_sending(a.timeout(0)?).map(|_| Value::Bool(true)),
     },
 ];
-
-/// `ПолучитьЛог`'s answer, with OPI's keys: `{"result": true, "logs": [...], "returned": n,
-/// "total": m}` with the last `count` events (0: all), or `{"result": false, "error": ...}` when
-/// the object keeps no log in memory.
-fn log_json(state: &ClientState, count: usize) -> String {
-    match state.log.as_ref().and_then(|log| log.last(count)) {
-        Some(extract) => serde_json::json!({
-            "result": true,
-            "returned": extract.lines.len(),
-            "total": extract.total,
-            "logs": extract.lines,
-        }),
-        None => serde_json::json!({
-            "result": false,
-            "error": "no event log in memory: open the connection with logging settings whose mode is memory or both",
-        }),
-    }
-    .to_string()
-}
 
 #[cfg(test)]
 mod tests {

@@ -1,29 +1,50 @@
 //! The property table of `TcpClient`.
 
 use addin1c::ParamValue;
-use tcplink::{Error, Result, VERSION};
+use tcplink::{Error, Result};
 
 use crate::methods::Value;
 use crate::names;
 use crate::names::Names;
-use crate::params::{describe, integer};
+use crate::object::{get_throw_errors, get_version, set_throw_errors, type_error};
+use crate::params::integer;
 use crate::state::ClientState;
 
-/// Writes a property from the platform's value; the `&str` is the property's label for messages.
-pub type Setter = fn(&mut ClientState, &ParamValue, &str) -> Result<()>;
+/// Writes a property of the class whose state is `S` from the platform's value; the `&str` is
+/// the property's label for messages.
+pub type Setter<S> = fn(&mut S, &ParamValue, &str) -> Result<()>;
 
-/// One property: names, getter and (for read-write ones) setter.
-pub struct PropSpec {
+/// One property of the class whose state is `S`: names, getter and (for read-write ones)
+/// setter.
+pub struct PropSpec<S: 'static> {
     /// Russian and English names.
     pub names: Names,
     /// Reads the property.
-    pub get: fn(&ClientState) -> Value,
+    pub get: fn(&S) -> Value<'static>,
     /// Writes the property; `None` for read-only ones.
-    pub set: Option<Setter>,
+    pub set: Option<Setter<S>>,
+}
+
+/// `ВызыватьИсключения` / `ThrowErrors`, the same in every class.
+pub const fn throw_errors<S: crate::object::ObjectClass>() -> PropSpec<S> {
+    PropSpec {
+        names: names!("ВызыватьИсключения", "ThrowErrors"),
+        get: get_throw_errors::<S>,
+        set: Some(set_throw_errors::<S>),
+    }
+}
+
+/// `Версия` / `Version`, the same in every class.
+pub const fn version<S>() -> PropSpec<S> {
+    PropSpec {
+        names: names!("Версия", "Version"),
+        get: get_version::<S>,
+        set: None,
+    }
 }
 
 /// Every property, in the platform's numbering.
-pub static PROPS: [PropSpec; 7] = [
+pub static PROPS: [PropSpec<ClientState>; 7] = [
     PropSpec {
         names: names!("ТаймаутПодключения", "ConnectTimeout"),
         get: |s| milliseconds(s.connect_timeout_ms),
@@ -53,22 +74,8 @@ pub static PROPS: [PropSpec; 7] = [
         get: |s| Value::Text(s.tls_info_json()),
         set: None,
     },
-    PropSpec {
-        names: names!("Версия", "Version"),
-        get: |_| Value::Text(VERSION.to_string()),
-        set: None,
-    },
-    PropSpec {
-        names: names!("ВызыватьИсключения", "ThrowErrors"),
-        get: |s| Value::Bool(s.throw_errors),
-        set: Some(|s, v, label| match v {
-            ParamValue::Bool(b) => {
-                s.throw_errors = *b;
-                Ok(())
-            }
-            other => Err(type_error(label, "a boolean", other)),
-        }),
-    },
+    version(),
+    throw_errors(),
     PropSpec {
         names: names!("ЗадержкаПопыткиПодключения", "ConnectAttemptDelay"),
         get: |s| milliseconds(s.attempt_delay_ms),
@@ -89,8 +96,4 @@ fn to_milliseconds(v: &ParamValue, label: &str) -> Result<u32> {
     let ms = integer(v, label).unwrap_or_else(|| Err(type_error(label, "a number", v)))?;
     u32::try_from(ms)
         .map_err(|_| Error::argument(label, format!("{ms} ms is out of range 0-{}", u32::MAX)))
-}
-
-fn type_error(label: &str, expected: &str, got: &ParamValue) -> Error {
-    Error::argument(label, format!("expected {expected}, got {}", describe(got)))
 }

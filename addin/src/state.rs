@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::log::{EventLog, LogSettings};
+use crate::object::Common;
 use tcplink::batch_json::{requests_from_json, results_json, AnswerForm};
 use tcplink::tls::Pins;
 use tcplink::{
@@ -29,17 +30,10 @@ pub struct ClientState {
     /// Happy Eyeballs: how long an attempt to one of a name's addresses runs before the next
     /// one starts beside it, in ms; 0 tries one address at a time.
     pub attempt_delay_ms: u32,
-    /// Whether failures raise a 1C exception instead of returning `Ложь`.
-    pub throw_errors: bool,
-    /// The error of the last call, if it failed.
-    pub last_error: Option<Error>,
+    /// Exception mode, the last error and the event log.
+    pub common: Common,
     /// Why the last read (of this object's connection, or of `ОбработатьЗапрос`) ended.
     pub last_read_end: Option<ReadEnd>,
-    /// The event log, once `ОткрытьСоединение` was given logging settings.
-    pub log: Option<Arc<EventLog>>,
-    /// Test builds: where this object panics on purpose.
-    #[cfg(feature = "panic-trigger")]
-    pub panic_trigger: crate::panic_trigger::Trigger,
 }
 
 impl Default for ClientState {
@@ -48,12 +42,8 @@ impl Default for ClientState {
             connection: None,
             connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
             attempt_delay_ms: DEFAULT_ATTEMPT_DELAY_MS,
-            throw_errors: false,
-            last_error: None,
+            common: Common::default(),
             last_read_end: None,
-            log: None,
-            #[cfg(feature = "panic-trigger")]
-            panic_trigger: Default::default(),
         }
     }
 }
@@ -69,6 +59,7 @@ impl ClientState {
             connect_timeout: self.connect_timeout(),
             attempt_delay: Some(Duration::from_millis(u64::from(self.attempt_delay_ms))),
             events: self
+                .common
                 .log
                 .as_ref()
                 .map(|log| Arc::clone(log) as Arc<dyn EventSink>),
@@ -107,10 +98,10 @@ impl ClientState {
         (log_json, log_param): (&str, &str),
     ) -> Result<()> {
         #[cfg(feature = "panic-trigger")]
-        self.panic_trigger.on_connect(address);
+        self.common.panic_trigger.on_connect(address);
         let endpoint = Endpoint::parse(address, tls_json, proxy_json)?;
         if let Some(settings) = LogSettings::from_json(log_json, log_param)? {
-            self.log = Some(Arc::new(EventLog::open(&settings, log_param)?));
+            self.common.log = Some(Arc::new(EventLog::open(&settings, log_param)?));
         }
         self.close();
         self.last_read_end = None;
@@ -248,7 +239,7 @@ fn pin_list(text: &str, param: &str) -> Result<Vec<String>> {
 }
 
 /// An argument error of the library (`name: problem`) told as one about the parameter `label`.
-fn renamed(label: &str) -> impl Fn(Error) -> Error + '_ {
+pub fn renamed(label: &str) -> impl Fn(Error) -> Error + '_ {
     move |e| {
         let message = e.message();
         let problem = message.split_once(": ").map_or(message, |(_, p)| p);

@@ -6,8 +6,11 @@
 //! count it accepts, and every property they touch exists.
 
 use tcplink_addin::bsl::shipped_files;
-use tcplink_addin::methods::METHODS;
-use tcplink_addin::props::PROPS;
+use tcplink_addin::methods::{MethodSpec, METHODS};
+use tcplink_addin::names::Names;
+use tcplink_addin::props::{PropSpec, PROPS};
+use tcplink_addin::server_methods::SERVER_METHODS;
+use tcplink_addin::server_props::SERVER_PROPS;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
@@ -122,8 +125,11 @@ fn exported_signatures(tokens: &[Token]) -> Vec<String> {
     signatures
 }
 
-/// Variables that hold the component object in the modules.
-const COMPONENT_VARS: [&str; 2] = ["Соединение", "Клиент"];
+/// Variables that hold the component object in the modules: a `TcpClient` (or, in the functions
+/// both classes share, such as `ПолучитьПоследнююОшибку`, either class), or a `TcpServer`.
+const COMPONENT_VARS: [&str; 3] = ["Соединение", "Клиент", "Сервер"];
+/// The variable that holds a `TcpServer`.
+const SERVER_VAR: &str = "Сервер";
 /// Other objects whose members the modules use (JSON reader and writer, error maps, the log, a
 /// file, binary data, platform enumerations and character constants, and the arrays and maps
 /// `ОбработатьЗапросы` converts).
@@ -145,9 +151,11 @@ const OTHER_OBJECTS: [&str; 15] = [
     "ЧисловыеПоля",
 ];
 
-/// A member access on the component: the member's name and, for calls, the argument count.
+/// A member access on the component: the variable, the member's name and, for calls, the
+/// argument count.
 #[derive(Debug)]
 struct Use {
+    object: String,
     member: String,
     args: Option<usize>,
 }
@@ -186,6 +194,7 @@ fn component_uses(tokens: &[Token]) -> Vec<Use> {
             }
         });
         uses.push(Use {
+            object: object.clone(),
             member: member.clone(),
             args,
         });
@@ -197,7 +206,8 @@ fn component_uses(tokens: &[Token]) -> Vec<Use> {
 /// checks above see all its uses).
 fn check_component_variables(tokens: &[Token]) {
     for (i, token) in tokens.iter().enumerate() {
-        let creates = is_ident(Some(token), "НовыйКлиент")
+        let creates = (is_ident(Some(token), "НовыйКлиент")
+            || is_ident(Some(token), "НовыйСервер"))
             && tokens.get(i + 1) == Some(&Token::Punct('('))
             || matches!(token, Token::Str(s) if s.starts_with("AddIn.TcpLink"));
         // `Функция НовыйКлиент()` defines it; `Тип("AddIn...")` names the type; `... = "AddIn..."`
@@ -242,7 +252,7 @@ fn layer2() -> Vec<&'static str> {
         r#"ПрочитатьДвоичныеДанные(Соединение, МаксимальныйРазмер = 0, Маркер = "", Таймаут = 5000, ТаймаутОжидания = 0)"#,
         r#"ПрочитатьСтроку(Соединение, Кодировка = "UTF-8", Маркер = "", Таймаут = 5000, ТаймаутОжидания = 0)"#,
         r#"НачатьTls(Соединение, Tls = "")"#,
-        "ЗавершитьОтправку(Соединение, Таймаут = 5000)",
+        "ЗавершитьОтправку(Объект, IDИлиТаймаут = 5000)",
         r#"ОбработатьЗапрос(Адрес, Данные = "", ОтветСтрокой = Истина, Tls = "", Прокси = "")"#,
         "ОбработатьЗапросы(Запросы, ОтветСтрокой = Истина, ЧислоПотоков = 16)",
         r#"ПолучитьНастройкиTls(ОтключитьПроверкуСертификатов, ПутьКСертификату = "", Пины = Неопределено)"#,
@@ -251,6 +261,15 @@ fn layer2() -> Vec<&'static str> {
         "ЭтоОбъектКлиента(Значение)",
         r#"ПолучитьНастройкиЛогирования(ЗаписьВПамять = Истина, МаксимумСобытий = 300, ПутьКФайлу = "")"#,
         "ПолучитьЛог(Объект, КакСтрока = Ложь, ЧислоСобытий = 100)",
+        r#"ЗапуститьСервер(Порт, РазмерПула = 100, Логирование = Неопределено, АдресПрослушивания = "", Tls = "", РазрешенныеАдреса = "", ВытеснятьСтарые = Ложь)"#,
+        "ОстановитьСервер(ОбъектСервера)",
+        r#"ПолучитьДанныеОчередногоСоединения(ОбъектСервера, Таймаут = 1000, МаксимальныйРазмер = 8192, Маркер = "", ТаймаутОжидания = 0)"#,
+        r#"ПолучитьДанныеСоединения(ОбъектСервера, IDСоединения, Таймаут = 1000, МаксимальныйРазмер = 8192, Маркер = "", ТаймаутОжидания = 0)"#,
+        "ОтправитьДанные(ОбъектСервера, IDСоединения, Данные, Таймаут = 5000)",
+        "ЗакрытьВходящееСоединение(ОбъектСервера, IDСоединения)",
+        "ЗавершитьПолучение(ОбъектСервера, IDСоединения)",
+        "ПолучитьСписокСоединений(ОбъектСервера)",
+        "ЭтоОбъектСервера(Значение)",
         r#"CreateConnection(Address, Tls = "", Proxy = "", Logging = "")"#,
         "CloseConnection(Connection)",
         "SendBinaryData(Connection, Data, Timeout = 5000)",
@@ -267,6 +286,16 @@ fn layer2() -> Vec<&'static str> {
         "IsClientObject(Value)",
         r#"GetLoggingSettings(WriteToMemory = True, MaxEvents = 300, FilePath = "")"#,
         "GetLog(Object, AsString = False, EventCount = 100)",
+        r#"StartServer(Port, PoolSize = 100, Logging = Undefined, ListenAddress = "", Tls = "", AllowedAddresses = "", EvictOldest = False)"#,
+        "StopServer(ServerObject)",
+        r#"GetNextConnectionData(ServerObject, Timeout = 1000, MaxSize = 8192, Marker = "", IdleTimeout = 0)"#,
+        r#"GetConnectionData(ServerObject, ConnectionID, Timeout = 1000, MaxSize = 8192, Marker = "", IdleTimeout = 0)"#,
+        "SendData(ServerObject, ConnectionID, Data, Timeout = 5000)",
+        "CloseIncomingConnection(ServerObject, ConnectionID)",
+        "CompleteSend(ServerObject, ConnectionID)",
+        "FinishReceiving(ServerObject, ConnectionID)",
+        "GetConnectionList(ServerObject)",
+        "IsServerObject(Value)",
     ]
 }
 
@@ -363,6 +392,52 @@ fn opi_functions() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
             "GetLog",
             vec!["Объект", "КакСтрока = Ложь", "ЧислоСобытий = 100"],
         ),
+        (
+            "ЗапуститьСервер",
+            "StartServer",
+            vec!["Порт", "РазмерПула = 100", "Логирование = Неопределено"],
+        ),
+        ("ОстановитьСервер", "StopServer", vec!["ОбъектСервера"]),
+        (
+            "ПолучитьДанныеОчередногоСоединения",
+            "GetNextConnectionData",
+            vec![
+                "ОбъектСервера",
+                "Таймаут = 1000",
+                "МаксимальныйРазмер = 8192",
+            ],
+        ),
+        (
+            "ПолучитьДанныеСоединения",
+            "GetConnectionData",
+            vec![
+                "ОбъектСервера",
+                "IDСоединения",
+                "Таймаут = 1000",
+                "МаксимальныйРазмер = 8192",
+            ],
+        ),
+        (
+            "ОтправитьДанные",
+            "SendData",
+            vec!["ОбъектСервера", "IDСоединения", "Данные"],
+        ),
+        (
+            "ЗакрытьВходящееСоединение",
+            "CloseIncomingConnection",
+            vec!["ОбъектСервера", "IDСоединения"],
+        ),
+        (
+            "ЗавершитьПолучение",
+            "FinishReceiving",
+            vec!["ОбъектСервера", "IDСоединения"],
+        ),
+        (
+            "ПолучитьСписокСоединений",
+            "GetConnectionList",
+            vec!["ОбъектСервера"],
+        ),
+        ("ЭтоОбъектСервера", "IsServerObject", vec!["Значение"]),
     ]
 }
 
@@ -397,40 +472,94 @@ fn check_module(name: &str, source: &str) {
     );
     check_component_variables(&tokens);
     let uses = component_uses(&tokens);
-    let mut methods_used = vec![false; METHODS.len()];
+    let client = Class::new(&METHODS, &PROPS, |m| &m.names, |p| &p.names);
+    let server = Class::new(&SERVER_METHODS, &SERVER_PROPS, |m| &m.names, |p| &p.names);
+    let (mut client_used, mut server_used) = (
+        vec![false; client.methods.len()],
+        vec![false; server.methods.len()],
+    );
     for u in &uses {
+        if u.object == SERVER_VAR {
+            server.check(name, u, &mut server_used);
+        } else {
+            client.check(name, u, &mut client_used);
+            // The functions both classes share call the same methods on either object.
+            server.mark(u, &mut server_used);
+        }
+    }
+    for (class, used) in [(&client, client_used), (&server, server_used)] {
+        let unused: Vec<_> = class
+            .methods
+            .iter()
+            .zip(used)
+            .filter(|(_, used)| !used)
+            .map(|(m, _)| m.0.ru)
+            .collect();
+        assert!(unused.is_empty(), "{name}: layer 2 never calls {unused:?}");
+    }
+}
+
+/// A class's methods (names and accepted argument counts) and property names.
+struct Class {
+    methods: Vec<(&'static Names, std::ops::RangeInclusive<usize>)>,
+    props: Vec<&'static Names>,
+}
+
+impl Class {
+    fn new<S, P>(
+        methods: &'static [MethodSpec<S>],
+        props: &'static [PropSpec<P>],
+        method_names: fn(&'static MethodSpec<S>) -> &'static Names,
+        prop_names: fn(&'static PropSpec<P>) -> &'static Names,
+    ) -> Class {
+        Class {
+            methods: methods
+                .iter()
+                .map(|m| (method_names(m), m.required_params()..=m.params.len()))
+                .collect(),
+            props: props.iter().map(prop_names).collect(),
+        }
+    }
+
+    fn find(&self, member: &str) -> Option<usize> {
+        self.methods
+            .iter()
+            .position(|(names, _)| names.matches(member))
+    }
+
+    /// Asserts that `u` names a method with an argument count it accepts, or a property.
+    fn check(&self, module: &str, u: &Use, used: &mut [bool]) {
         match u.args {
             Some(args) => {
-                let num = METHODS
-                    .iter()
-                    .position(|m| m.names.matches(&u.member))
-                    .unwrap_or_else(|| {
-                        panic!("{name}: {} is not a method of the component", u.member)
-                    });
-                let method = &METHODS[num];
+                let num = self.find(&u.member).unwrap_or_else(|| {
+                    panic!(
+                        "{module}: {}.{} is not a method of the component",
+                        u.object, u.member
+                    )
+                });
+                let range = &self.methods[num].1;
                 assert!(
-                    (method.required_params()..=method.params.len()).contains(&args),
-                    "{name}: {} called with {args} arguments; it takes {} to {}",
-                    u.member,
-                    method.required_params(),
-                    method.params.len()
+                    range.contains(&args),
+                    "{module}: {} called with {args} arguments; it takes {range:?}",
+                    u.member
                 );
-                methods_used[num] = true;
+                used[num] = true;
             }
             None => assert!(
-                PROPS.iter().any(|p| p.names.matches(&u.member)),
-                "{name}: {} is not a property of the component",
+                self.props.iter().any(|p| p.matches(&u.member)),
+                "{module}: {}.{} is not a property of the component",
+                u.object,
                 u.member
             ),
         }
     }
-    let unused: Vec<_> = METHODS
-        .iter()
-        .zip(methods_used)
-        .filter(|(_, used)| !used)
-        .map(|(m, _)| m.names.ru)
-        .collect();
-    assert!(unused.is_empty(), "{name}: layer 2 never calls {unused:?}");
+
+    /// Marks the method `u` calls as used, if this class has it.
+    fn mark(&self, u: &Use, used: &mut [bool]) {
+        if let (Some(_), Some(num)) = (u.args, self.find(&u.member)) {
+            used[num] = true;
+        }
+    }
 }
 
 #[test]
@@ -457,6 +586,14 @@ fn opi_tcp_has_every_opi_function_in_both_languages_with_opis_parameters() {
                 .find(|s| s.starts_with(&format!("{name}(")))
                 .unwrap_or_else(|| panic!("{}: no function {name}", module.name))
         };
+        // OPI's server ЗавершитьОтправку(ОбъектСервера, IDСоединения) and the client's
+        // ЗавершитьОтправку(Соединение, Таймаут) are one function telling the two apart by the
+        // object; the server's English name is CompleteSend.
+        assert_eq!(params_of(find("ЗавершитьОтправку")).len(), 2);
+        assert_eq!(
+            params_of(find("CompleteSend")),
+            ["ServerObject", "ConnectionID"]
+        );
         for (ru, en, opi_params) in opi_functions() {
             let ours = params_of(find(ru));
             assert!(

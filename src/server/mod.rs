@@ -194,6 +194,31 @@ impl Server {
         self.context.registry.next_ready(Deadline::after(timeout))
     }
 
+    /// Waits until connection `id` has something for a read: unread bytes, or an end a read has
+    /// not reported yet (the client closed its side, or the receiving half was finished).
+    /// Returns `false` when `timeout` passes first (`None` or zero: no limit); wakes when data
+    /// arrives, never on a timer. An unknown ID fails at once; a connection closed meanwhile
+    /// fails with a [`closed`](tcplink_transport::ErrorKind::Closed) error.
+    pub fn wait_for_data(&self, id: &str, timeout: Option<Duration>) -> Result<bool> {
+        let events = self.context.emitter();
+        let conn = events.on_error(self.context.registry.get(id))?;
+        let deadline = Deadline::after(timeout);
+        let mut state = conn.state();
+        loop {
+            if state.has_news() || state.receiving_finished {
+                return Ok(true);
+            }
+            if state.closing || state.gone {
+                return events.on_error(Err(conn::closed()));
+            }
+            let (next, expired) = conn.wait(state, deadline);
+            if expired {
+                return Ok(false);
+            }
+            state = next;
+        }
+    }
+
     /// Reads from connection `id` by the reading rules (see [`crate::reader`]): the read ends on
     /// the marker, `max_size` bytes, the whole-read timeout, the idle timeout or the client's
     /// close; bytes after the marker or past `max_size` are kept for the next read. Reads of

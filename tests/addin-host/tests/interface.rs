@@ -64,27 +64,110 @@ fn api() -> Vec<(&'static str, &'static str, Vec<Option<Value>>)> {
     ]
 }
 
+/// The server's methods as [`api`] gives the client's.
+fn server_api() -> Vec<(&'static str, &'static str, Vec<Option<Value>>)> {
+    let t = |x: &str| Some(Value::str(x));
+    let n = |x: i32| Some(Value::I4(x));
+    let reading = || vec![n(1000), n(8192), t(""), n(0)];
+    vec![
+        (
+            "Start",
+            "Запустить",
+            vec![
+                None,
+                n(100),
+                t(""),
+                t(""),
+                t(""),
+                t(""),
+                Some(Value::Bool(false)),
+            ],
+        ),
+        ("Stop", "Остановить", vec![]),
+        (
+            "GetNextConnectionData",
+            "ПолучитьДанныеОчередногоСоединения",
+            reading(),
+        ),
+        (
+            "GetConnectionData",
+            "ПолучитьДанныеСоединения",
+            [vec![None], reading()].concat(),
+        ),
+        ("SendData", "ОтправитьДанные", vec![None, None, n(5000)]),
+        (
+            "CloseIncomingConnection",
+            "ЗакрытьВходящееСоединение",
+            vec![None],
+        ),
+        ("CompleteSend", "ЗавершитьОтправку", vec![None]),
+        ("FinishReceiving", "ЗавершитьПолучение", vec![None]),
+        ("GetConnectionList", "ПолучитьСписокСоединений", vec![]),
+        ("GetLastError", "ПолучитьПоследнююОшибку", vec![]),
+        ("GetLog", "ПолучитьЛог", vec![n(100)]),
+    ]
+}
+
 #[test]
-fn the_library_exports_one_class() {
-    assert_eq!(library().class_names(), ["TcpClient"]);
+fn the_library_exports_two_classes() {
+    assert_eq!(library().class_names(), ["TcpClient", "TcpServer"]);
     assert_eq!(library().set_platform_capabilities(2), 3);
-    assert!(matches!(
-        library().create("TcpServer"),
-        Err(HostError::Create(_))
-    ));
+    for unknown in ["TcpListener", "tcpclient", "TcpClient|TcpServer", ""] {
+        assert!(
+            matches!(library().create(unknown), Err(HostError::Create(_))),
+            "{unknown}"
+        );
+    }
     // GetInfo and RegisterExtensionAs are 1C's calls; OneScript makes neither.
-    let obj = library().create("TcpClient").unwrap();
-    assert_eq!(obj.extension_name, "TcpClient");
-    assert_eq!(obj.info, 2000);
-    finish(obj);
+    for class in ["TcpClient", "TcpServer"] {
+        let obj = library().create(class).unwrap();
+        assert_eq!(obj.extension_name, class);
+        assert_eq!(obj.info, 2000);
+        finish(obj);
+    }
 }
 
 #[test]
 fn every_method_by_both_names_with_counts_defaults_and_return_values() {
-    let obj = client();
-    let api = api();
+    check_methods(client(), &api());
+    check_methods(library().create("TcpServer").unwrap(), &server_api());
+}
+
+#[test]
+fn server_properties_names_access_and_defaults() {
+    let obj = library().create("TcpServer").unwrap();
+    let expected = [
+        ("Running", "Запущен", false, Value::Bool(false)),
+        ("Port", "Порт", false, Value::I4(0)),
+        (
+            "Version",
+            "Версия",
+            false,
+            Value::str(env!("CARGO_PKG_VERSION")),
+        ),
+        (
+            "ThrowErrors",
+            "ВызыватьИсключения",
+            true,
+            Value::Bool(false),
+        ),
+    ];
+    assert_eq!(obj.n_props(), expected.len());
+    for (num, (en, ru, writable, value)) in expected.into_iter().enumerate() {
+        assert_eq!(obj.find_prop(en), Some(num), "{en}");
+        assert_eq!(obj.find_prop(&ru.to_uppercase()), Some(num), "{ru}");
+        assert_eq!(obj.prop_name(num, 1).as_deref(), Some(ru));
+        assert_eq!(obj.prop_access(num), (true, writable), "{en}");
+        assert_eq!(obj.get_prop(en).unwrap().value, value, "{en}");
+    }
+    finish(obj);
+}
+
+/// Checks every method of `obj` against `api`: both names in any case, parameter counts,
+/// defaults, a return value.
+fn check_methods(obj: addin_host::AddinObject, api: &[(&str, &str, Vec<Option<Value>>)]) {
     assert_eq!(obj.n_methods(), api.len());
-    for (en, ru, defaults) in &api {
+    for (en, ru, defaults) in api {
         let num = obj
             .find_method(en)
             .unwrap_or_else(|| panic!("{en} not found"));

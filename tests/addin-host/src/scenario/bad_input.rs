@@ -14,7 +14,7 @@ use super::Host;
 
 /// What a parameter accepts, as the API documents it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Takes {
+pub(super) enum Takes {
     Text,
     Binary,
     TextOrBinary,
@@ -24,7 +24,7 @@ enum Takes {
 
 impl Takes {
     /// Whether a value of this type is accepted (numbers as I4 or R8, as 1C passes them).
-    fn accepts(self, value: &Value) -> bool {
+    pub(super) fn accepts(self, value: &Value) -> bool {
         matches!(
             (self, value),
             (Takes::Text | Takes::TextOrBinary, Value::Str(_))
@@ -36,10 +36,10 @@ impl Takes {
 }
 
 /// One parameter: its label in messages (`Russian (English)`), its type, and a good value.
-struct Param {
-    label: &'static str,
-    takes: Takes,
-    good: Value,
+pub(super) struct Param {
+    pub(super) label: &'static str,
+    pub(super) takes: Takes,
+    pub(super) good: Value,
 }
 
 /// One method: its label in messages, its parameters, and the server it needs a fresh plain
@@ -62,7 +62,7 @@ impl Method {
     }
 }
 
-fn p(label: &'static str, takes: Takes, good: Value) -> Param {
+pub(super) fn p(label: &'static str, takes: Takes, good: Value) -> Param {
     Param { label, takes, good }
 }
 
@@ -188,7 +188,7 @@ fn api(host: &Host) -> Vec<Method> {
 }
 
 /// A value of every type the platform passes.
-fn every_type() -> Vec<Value> {
+pub(super) fn every_type() -> Vec<Value> {
     vec![
         Value::Bool(true),
         Value::I4(7),
@@ -202,7 +202,11 @@ fn every_type() -> Vec<Value> {
 /// Calls `method` with `args` straight through `CallAsFunc` (no completion with defaults) and
 /// returns the last error as `(kind, message)`, or `None` after a success. The call itself must
 /// return true: errors are reported, not raised, unless ВызыватьИсключения is set.
-fn try_call(obj: &AddinObject, method: &str, args: &[Value]) -> Option<(String, String)> {
+pub(super) fn try_call(
+    obj: &AddinObject,
+    method: &str,
+    args: &[Value],
+) -> Option<(String, String)> {
     let num = obj.find_method(method).unwrap();
     let returned = obj.call_raw(num, args);
     assert!(
@@ -220,7 +224,7 @@ fn try_call(obj: &AddinObject, method: &str, args: &[Value]) -> Option<(String, 
 }
 
 /// Asserts that the call failed with an `argument` error whose message contains `needle`.
-fn assert_argument(obj: &AddinObject, method: &str, args: &[Value], needle: &str) {
+pub(super) fn assert_argument(obj: &AddinObject, method: &str, args: &[Value], needle: &str) {
     match try_call(obj, method, args) {
         Some((kind, message)) => {
             assert_eq!(kind, "argument", "{method}{args:?}: {message}");
@@ -321,7 +325,7 @@ fn missing_and_extra_parameters(host: &Host) {
 }
 
 /// The English name inside a label: `Таймаут (Timeout)` gives `Timeout`.
-fn english(label: &str) -> &str {
+pub(super) fn english(label: &str) -> &str {
     label
         .split_once(" (")
         .map_or(label, |(_, en)| en.trim_end_matches(')'))
@@ -351,8 +355,9 @@ fn empty_strings_succeed_or_name_the_parameter(host: &Host) {
     });
 }
 
-fn negative_fractional_and_huge_numbers_are_argument_errors(host: &Host) {
-    let bad = [
+/// Numbers no parameter takes: negative, fractional, not finite, huge.
+pub(super) fn bad_numbers() -> [Value; 8] {
+    [
         Value::I4(-1),
         Value::I4(i32::MIN),
         Value::R8(-1.0),
@@ -361,7 +366,16 @@ fn negative_fractional_and_huge_numbers_are_argument_errors(host: &Host) {
         Value::R8(f64::INFINITY),
         Value::R8(f64::NEG_INFINITY),
         Value::R8(1e300),
-    ];
+    ]
+}
+
+/// Strings that are not valid UTF-16: lone surrogates.
+pub(super) fn lone_surrogates() -> [Vec<u16>; 3] {
+    [vec![0xD800], vec![0x61, 0xDC00], vec![0xDBFF, 0x62]]
+}
+
+fn negative_fractional_and_huge_numbers_are_argument_errors(host: &Host) {
+    let bad = bad_numbers();
     for_each_param(host, |obj, method, i, good| {
         let param = &method.params[i];
         if param.takes != Takes::Number {
@@ -376,7 +390,7 @@ fn negative_fractional_and_huge_numbers_are_argument_errors(host: &Host) {
 }
 
 fn lone_surrogates_are_argument_errors(host: &Host) {
-    let lone = [vec![0xD800], vec![0x61, 0xDC00], vec![0xDBFF, 0x62]];
+    let lone = lone_surrogates();
     for_each_param(host, |obj, method, i, good| {
         let param = &method.params[i];
         if !param.takes.accepts(&s("")) {

@@ -1,11 +1,14 @@
 //! Self-contained checks of an add-in build, run in a chosen host profile: [`smoke`] (the
 //! interface and round trips over plain TCP and TLS), [`bad_input`] (every method with every
-//! kind of bad argument) and [`churn`] (many objects created, used and destroyed). They need
+//! kind of bad argument), [`server`] and [`server_bad_input`] (the `TcpServer` class) and
+//! [`churn`] (many objects created, used and destroyed). They need
 //! nothing but the library and in-process servers ([`crate::servers`]), so the same binary checks
 //! a Windows build under Wine or a 32-bit build.
 
 pub mod bad_input;
 pub mod churn;
+pub mod server;
+pub mod server_bad_input;
 pub mod smoke;
 
 use std::net::SocketAddr;
@@ -64,6 +67,9 @@ pub struct Host<'a> {
     pub tls: String,
     /// A directory the scenario may write files to.
     pub files: &'a Path,
+    /// The TLS backend the run checks (`TlsInfo` of the client, the server's `backend`), if
+    /// named.
+    pub tls_backend: Option<&'a str>,
 }
 
 impl Host<'_> {
@@ -75,6 +81,16 @@ impl Host<'_> {
         self.library
             .create_as("TcpClient", self.profile)
             .expect("create TcpClient")
+    }
+
+    /// A fresh `TcpServer` object, created as the profile's host does.
+    ///
+    /// # Panics
+    /// When the object cannot be created.
+    pub fn server(&self) -> AddinObject {
+        self.library
+            .create_as("TcpServer", self.profile)
+            .expect("create TcpServer")
     }
 }
 
@@ -99,7 +115,8 @@ impl Drop for TempDir {
 }
 
 /// Runs every scenario on `library` as `profile`'s host: the smoke scenario (checking that TLS
-/// went through `tls_backend`, if given), the bad-input scenario, and `objects` objects created,
+/// went through `tls_backend`, if given), the bad-input scenario, the server scenario and the
+/// server's bad input, and `objects` objects created,
 /// used and destroyed one after another.
 pub fn run_all(
     library: &AddinLibrary,
@@ -116,9 +133,16 @@ pub fn run_all(
         echo: addr(spawn_echo_server()),
         tls: addr(spawn_tls_echo_server()),
         files: &files.0,
+        tls_backend,
     };
     smoke::smoke(&host, tls_backend, out);
     for (name, check) in bad_input::CHECKS {
+        out.run(&format!("bad input: {name}"), || check(&host));
+    }
+    for (name, check) in server::CHECKS {
+        out.run(name, || check(&host));
+    }
+    for (name, check) in server_bad_input::CHECKS {
         out.run(&format!("bad input: {name}"), || check(&host));
     }
     out.run(

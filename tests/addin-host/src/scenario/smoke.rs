@@ -16,7 +16,7 @@ pub fn smoke(host: &Host, tls_backend: Option<&str>, out: &mut Outcome) {
     let library = host.library;
     out.check(
         "class names",
-        library.class_names() == ["TcpClient"],
+        library.class_names() == ["TcpClient", "TcpServer"],
         library.class_names(),
     );
     let obj = host.client();
