@@ -266,7 +266,13 @@ pub struct EndpointArgs {
 pub struct ServeArgs {
     /// Where to listen: IP, IP:PORT or [IPv6]:PORT (repeat for several; 0.0.0.0 and [::] are
     /// every interface). An address without a port takes --port.
-    #[arg(short, long, visible_alias = "bind", value_name = "ADDR", default_value = "127.0.0.1")]
+    #[arg(
+        short,
+        long,
+        visible_alias = "bind",
+        value_name = "ADDR",
+        default_value = "127.0.0.1"
+    )]
     pub listen: Vec<String>,
 
     /// The port to listen on; 0 picks a free one (printed at start).
@@ -324,7 +330,12 @@ pub struct ServeArgs {
     pub tls_key: Option<PathBuf>,
 
     /// Speak TLS with the certificate, chain and key of this PKCS#12 file (.pfx/.p12).
-    #[arg(long, value_name = "FILE", help_heading = "TLS", conflicts_with = "tls_cert")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        help_heading = "TLS",
+        conflicts_with = "tls_cert"
+    )]
     pub pfx: Option<PathBuf>,
 
     /// Where the password of --pfx comes from: env:VARIABLE, file:PATH (its first line) or

@@ -55,7 +55,12 @@ pub fn run(args: &ServeArgs) -> Result<()> {
             }
         });
     }
-    let result = relay(&server, mode, !args.keep_open, &mut std::io::stdout().lock());
+    let result = relay(
+        &server,
+        mode,
+        !args.keep_open,
+        &mut std::io::stdout().lock(),
+    );
     server.stop();
     result
 }
@@ -81,8 +86,12 @@ fn options(
     } else {
         1
     };
-    options.allowed_clients = AllowedClients::parse(&args.allow.join(","))
-        .map_err(|e| Error::argument("--allow", e.message().trim_start_matches("allowed_clients: ")))?;
+    options.allowed_clients = AllowedClients::parse(&args.allow.join(",")).map_err(|e| {
+        Error::argument(
+            "--allow",
+            e.message().trim_start_matches("allowed_clients: "),
+        )
+    })?;
     options.send_timeout = Some(args.send_timeout);
     options.accept = Arc::new(Reporting {
         inner: options.accept,
