@@ -27,7 +27,11 @@ pub fn run() -> Result<()> {
         Some(_) => start(Some(&cert))?,
         None => plain,
     };
-    println!("echo servers: {plain} (plain TCP), {secure} (TLS)");
+    if secure == plain {
+        println!("echo server: {plain} (plain TCP)");
+    } else {
+        println!("echo servers: {plain} (plain TCP), {secure} (TLS)");
+    }
     println!(
         "certificate: self-signed for localhost, 127.0.0.1, ::1; SHA-256 {}",
         cert.fingerprint
