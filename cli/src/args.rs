@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{ArgAction, Args, Parser, Subcommand};
 
 /// A TCP/TLS client with SOCKS4/5 and HTTP CONNECT proxies, a request/response mode that reads
-/// until a marker, an ncat-style stream mode, and a built-in echo server.
+/// until a marker, an ncat-style stream mode, and a TCP/TLS server.
 #[derive(Debug, Parser)]
 #[command(
     name = "tcplink",
@@ -40,7 +40,9 @@ pub enum Command {
     /// connection proves nothing: compare the fingerprint with the one the device shows on its
     /// screen or label, or that its owner gives you over another channel, before you trust it.
     Pin(PinArgs),
-    /// Run a test server on this machine until interrupted.
+    /// Listen for clients (plain TCP or TLS, with client certificates if asked) and print what
+    /// they send to stdout while stdin goes to them, as `ncat -l` does; or echo (--echo). Serves
+    /// one client and exits when it leaves, or keeps serving with --keep-open.
     Serve(ServeArgs),
     /// Start an echo server in this process and talk to it over plain TCP and over TLS with
     /// every compiled TLS backend: a self-contained tour that needs no network.
@@ -262,26 +264,99 @@ pub struct EndpointArgs {
 /// `tcplink serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Send every byte back until the client closes its side (the only mode so far).
-    #[arg(long, required = true)]
-    pub echo: bool,
-
-    /// Speak TLS with a self-signed certificate for localhost and 127.0.0.1, generated at start;
-    /// its SHA-256 fingerprint is printed.
-    #[arg(long)]
-    pub tls: bool,
-
-    /// Write the generated certificate (PEM) here, for use with --ca.
-    #[arg(long, value_name = "FILE", requires = "tls")]
-    pub cert_out: Option<PathBuf>,
-
-    /// The address to listen on.
-    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
-    pub bind: std::net::IpAddr,
+    /// Where to listen: IP, IP:PORT or [IPv6]:PORT (repeat for several; 0.0.0.0 and [::] are
+    /// every interface). An address without a port takes --port.
+    #[arg(
+        short,
+        long,
+        visible_alias = "bind",
+        value_name = "ADDR",
+        default_value = "127.0.0.1"
+    )]
+    pub listen: Vec<String>,
 
     /// The port to listen on; 0 picks a free one (printed at start).
     #[arg(short, long, value_name = "N", default_value_t = 0)]
     pub port: u16,
+
+    /// Send every byte back to the client it came from instead of printing it (stdin is not
+    /// read).
+    #[arg(long)]
+    pub echo: bool,
+
+    /// Print what arrives as hexadecimal digits, one line per chunk received.
+    #[arg(long, conflicts_with = "echo")]
+    pub hex: bool,
+
+    /// Keep serving after the first client leaves, and let several in at once (ncat's -k).
+    /// Without it the first client is served alone and the server exits when it leaves.
+    #[arg(short, long)]
+    pub keep_open: bool,
+
+    /// With --keep-open: the most clients connected at once; others are refused at once.
+    #[arg(short = 'm', long, value_name = "N", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Let in only clients from these addresses or CIDR ranges (repeat, or separate with
+    /// commas); others are closed at once.
+    #[arg(short, long, value_name = "CIDR", value_delimiter = ',')]
+    pub allow: Vec<String>,
+
+    /// How long sending to one client may take before it is given up and the client dropped
+    /// (0: no limit).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub send_timeout: Duration,
+
+    /// Print who connected, was refused or left (and errors) to stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// Speak TLS with a self-signed certificate for localhost, 127.0.0.1 and ::1, generated at
+    /// start; its public-key pin and SHA-256 fingerprint are printed.
+    #[arg(long, help_heading = "TLS", conflicts_with_all = ["tls_cert", "pfx"])]
+    pub tls: bool,
+
+    /// Write the generated certificate (PEM) here, for a client's --ca.
+    #[arg(long, value_name = "FILE", help_heading = "TLS", requires = "tls")]
+    pub cert_out: Option<PathBuf>,
+
+    /// Speak TLS with this PEM certificate chain (the server's own first); needs --tls-key.
+    #[arg(long, value_name = "FILE", help_heading = "TLS", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", help_heading = "TLS", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Speak TLS with the certificate, chain and key of this PKCS#12 file (.pfx/.p12).
+    #[arg(
+        long,
+        value_name = "FILE",
+        help_heading = "TLS",
+        conflicts_with = "tls_cert"
+    )]
+    pub pfx: Option<PathBuf>,
+
+    /// Where the password of --pfx comes from: env:VARIABLE, file:PATH (its first line) or
+    /// pass:PASSWORD (seen by other users in the process list). None: the empty password.
+    #[arg(long, value_name = "SOURCE", help_heading = "TLS", requires = "pfx")]
+    pub pfx_pass: Option<String>,
+
+    /// Ask clients for a certificate issued by a CA in this PEM file (mutual TLS); one that does
+    /// not verify is refused.
+    #[arg(long, value_name = "FILE", help_heading = "TLS")]
+    pub client_ca: Option<PathBuf>,
+
+    /// With --client-ca: whether a client must present a certificate.
+    #[arg(long, value_name = "WHEN", help_heading = "TLS", requires = "client_ca",
+          value_parser = ["required", "optional"], default_value = "required")]
+    pub client_cert: String,
+
+    /// The TLS backend: rustls, openssl or native-tls (those compiled into this build;
+    /// native-tls cannot verify client certificates).
+    #[arg(long, value_name = "NAME", help_heading = "TLS")]
+    pub tls_backend: Option<String>,
 }
 
 /// Parses `500ms`, `5s`, `2m` or a bare number of milliseconds.

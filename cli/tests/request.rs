@@ -257,7 +257,7 @@ fn exit_code_argument_for_bad_values() {
         ],
         &["request", "-a", "h:1", "--data", "@/nonexistent/data"],
         &["connect"],
-        &["serve"],
+        &["serve", "--echo", "--hex"],
         &["frobnicate"],
     ];
     for args in bad {

@@ -80,7 +80,7 @@ fn connect_errors_have_their_exit_codes() {
 
 #[test]
 fn serve_echo_plain() {
-    let server = serve(&["--echo"], 0);
+    let server = serve(&["--echo", "-k"], 0);
     assert!(
         server.banner[0].contains("plain TCP"),
         "{:?}",
@@ -88,13 +88,15 @@ fn serve_echo_plain() {
     );
     let run = request(&server.addr(), "ping\n", &[]).expect(code::OK);
     assert_eq!(run.out(), "ping\n");
-    let streamed = run_piped(&["connect", &server.addr()], b"a\nb\nc").expect(code::OK);
-    assert_eq!(streamed.out(), "a\nb\nc");
+    let mut streamed = Interactive::start(&["connect", &server.addr()]);
+    streamed.send(b"a\nb\nc");
+    assert_eq!(streamed.receive(5), b"a\nb\nc");
+    assert_eq!(streamed.close_and_wait().code, Some(code::OK));
 }
 
 #[test]
 fn serve_and_request_over_ipv6_loopback() {
-    let server = serve(&["--echo", "--bind", "::1"], 0);
+    let server = serve(&["--echo", "-k", "--bind", "::1"], 0);
     assert!(
         server.banner[0].starts_with("listening on [::1]:"),
         "{:?}",
@@ -178,7 +180,23 @@ fn help_documents_every_option_and_the_exit_codes() {
         "{connect}"
     );
     let serve = run(&["serve", "--help"]).expect(code::OK).out();
-    for option in ["--echo", "--tls", "--port", "--bind", "--cert-out"] {
+    for option in [
+        "--echo",
+        "--listen",
+        "--keep-open",
+        "--max-connections",
+        "--allow",
+        "--hex",
+        "--tls",
+        "--tls-cert",
+        "--pfx",
+        "--client-ca",
+        "--client-cert",
+        "--tls-backend",
+        "--port",
+        "--bind",
+        "--cert-out",
+    ] {
         assert!(serve.contains(option), "serve --help lacks {option}");
     }
 }

@@ -23,7 +23,7 @@ const TARGET_RAW: f64 = 1.25;
 const TARGET_RSS: u64 = 32 << 20;
 
 /// A program next to this benchmark's binary (cargo builds them into the same directory).
-fn sibling(name: &str) -> PathBuf {
+pub fn sibling(name: &str) -> PathBuf {
     let path = std::env::current_exe().unwrap().with_file_name(name);
     assert!(
         path.exists(),

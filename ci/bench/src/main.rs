@@ -22,6 +22,7 @@ mod notes;
 mod pki;
 mod raw;
 mod report;
+mod server;
 mod servers;
 mod stats;
 
@@ -38,6 +39,13 @@ const QUICK_MARKER: f64 = 1.50;
 /// The quick run's margin for many requests at once, batch / one request (target
 /// [`batch::TARGET`]): twice the target, as threads start slower on a busy machine.
 const QUICK_BATCH: f64 = 4.0;
+/// The quick run's margin for connections accepted per second, `tcplink serve` / socat's
+/// `LISTEN,fork`: quick runs gave 10 (a process per connection is socat's cost); the margin
+/// only stops a server that became slower than forking.
+const QUICK_SERVER_ACCEPTS: f64 = 1.0;
+/// The quick run's margin for the echo throughput of one connection, `tcplink serve` / socat's:
+/// quick runs gave 1.4-1.9; half of socat's is the alarm.
+const QUICK_SERVER_ECHO: f64 = 0.5;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -57,6 +65,7 @@ fn main() {
     } else {
         (256 << 20, vec![16, 64, 256], 11, 2000, 300)
     };
+    let server_connections = if quick { 400 } else { 4000 };
 
     let mut rows = Vec::new();
     eprintln!("bulk reads…");
@@ -76,6 +85,9 @@ fn main() {
     eprintln!("many requests at once…");
     let batch = batch::run(&pki, reps, !quick);
     rows.extend(batch.rows);
+    eprintln!("receiving connections…");
+    let serving = server::run(server_connections, bulk_bytes / 4, reps);
+    rows.extend(serving.rows);
     eprintln!("memory…");
     rows.extend(memory::run(bulk_bytes));
 
@@ -99,6 +111,16 @@ fn main() {
                 "many requests at once: batch / one request",
                 batch.ratio,
                 QUICK_BATCH,
+            ),
+            gate::Check::at_least(
+                "server: connections accepted per second, tcplink serve / socat",
+                serving.accept_ratio,
+                QUICK_SERVER_ACCEPTS,
+            ),
+            gate::Check::at_least(
+                "server: echo throughput, tcplink serve / socat",
+                serving.echo_ratio,
+                QUICK_SERVER_ECHO,
             ),
         ];
         for check in &checks {

@@ -12,6 +12,11 @@ pub fn notes(addin: Option<&Figures>) -> String {
          time); absolute figures vary between runs on a shared machine, the ratios far less. In \
          process, both sides build their TLS configuration before the timed runs; as whole \
          processes, both build it inside.\n\n\
+         **Receiving connections.** `tcplink serve -k --echo` (the library's `Server` behind the \
+         CLI's relay thread) and `socat TCP-LISTEN:…,fork EXEC:cat` run as processes beside the \
+         bench, measured in turn within each round. socat forks a process (and runs `cat`) per \
+         connection, which is most of the accept figure; the echo figure is one connection \
+         sending and reading at once.\n\n\
          **The CLI as a whole process.** `tcplink request` writes the answer to stdout as it \
          arrives (`Connection::read_to`), holding about one 64 KiB chunk, so its peak memory is \
          flat whatever the answer's size. `raw-read` is the same 64 KiB loop a user would write, \

@@ -1,34 +1,40 @@
-//! `tcplink demo`: echo servers in this process on free loopback ports, and one request to them
-//! over plain TCP and over TLS with every compiled backend, through the same code as
-//! `tcplink request`.
+//! `tcplink demo`: echo servers ([`tcplink::Server`]) in this process on free loopback ports,
+//! and one request to them over plain TCP and over TLS with every compiled backend, through the
+//! same code as `tcplink request`.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tcplink::{
-    Backend, ConnectOptions, Endpoint, Error, HostPort, ReadLimits, Result, TlsSettings,
+    Backend, ConnectOptions, Endpoint, Error, HostPort, ReadLimits, Result, Server, ServerOptions,
+    TlsSettings,
 };
 
 use crate::commands::request::exchange;
 use crate::input::Payload;
 use crate::output::describe_tls;
 use crate::server::cert::SelfSigned;
-use crate::server::EchoServer;
+use crate::server::{relay, Mode};
 
 /// Runs the demo; fails with the first failed request's error.
 pub fn run() -> Result<()> {
     let cert = SelfSigned::generate()?;
-    let ca_file = tempfile::NamedTempFile::new()
-        .map_err(|e| Error::from_io(&e, "creating a temporary file"))?;
-    std::fs::write(ca_file.path(), &cert.pem)
-        .map_err(|e| Error::from_io(&e, "writing the certificate"))?;
-    let ca_path = ca_file.path().to_string_lossy().into_owned();
+    let ca_path = cert.cert_path().to_string_lossy().into_owned();
     let plain = start(None)?;
-    let secure = start(Some(&cert))?;
-    println!("echo servers: {plain} (plain TCP), {secure} (TLS)");
+    // Serving TLS needs a compiled backend; without one the demo is plain TCP only.
+    let secure = match Backend::default_compiled() {
+        Some(_) => start(Some(&cert))?,
+        None => plain,
+    };
+    if secure == plain {
+        println!("echo server: {plain} (plain TCP)");
+    } else {
+        println!("echo servers: {plain} (plain TCP), {secure} (TLS)");
+    }
     println!(
         "certificate: self-signed for localhost, 127.0.0.1, ::1; SHA-256 {}",
-        cert.fingerprint()
+        cert.fingerprint
     );
     println!();
 
@@ -86,12 +92,16 @@ pub fn run() -> Result<()> {
     first_error.map_or(Ok(()), Err)
 }
 
-/// Starts an echo server on a free loopback port for the life of the process.
+/// Starts an echo server on a free loopback port for the life of the process; TLS with the
+/// first compiled backend when `cert` is given.
 fn start(cert: Option<&SelfSigned>) -> Result<SocketAddr> {
-    let tls = cert.map(SelfSigned::server_config).transpose()?;
-    let server = EchoServer::bind(SocketAddr::from(([127, 0, 0, 1], 0)), tls, false)?;
-    let addr = server.local_addr()?;
-    server.spawn();
+    let mut options = ServerOptions::new(SocketAddr::from(([127, 0, 0, 1], 0)));
+    if let Some(cert) = cert {
+        options = options.with_tls(&cert.settings())?;
+    }
+    let server = Arc::new(Server::start(options)?);
+    let addr = server.local_addr();
+    std::thread::spawn(move || relay(&server, Mode::Echo, false, &mut std::io::sink()));
     Ok(addr)
 }
 

@@ -216,14 +216,64 @@ pub struct Served {
     child: Child,
     /// The port it listens on.
     pub port: u16,
-    /// What it printed before serving: the address line, then `extra_lines` more.
+    /// What it printed to stderr before serving: the address line, then `extra_lines` more.
     pub banner: Vec<String>,
+    /// Its stdin, while open.
+    pub stdin: Option<std::process::ChildStdin>,
+    stdout: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    stderr: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
 }
 
 impl Served {
     /// `127.0.0.1:port`.
     pub fn addr(&self) -> String {
         format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Everything it wrote to stdout so far.
+    pub fn output(&self) -> Vec<u8> {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    /// Everything it wrote to stderr after the banner so far.
+    pub fn errors(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
+    }
+
+    /// Waits until its stderr after the banner contains `needle` (at most 10 s) and returns
+    /// it; fails the test when it never does.
+    pub fn errors_with(&self, needle: &str) -> String {
+        let start = Instant::now();
+        while !self.errors().contains(needle) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "stderr lacks {needle:?}: {}",
+                self.errors()
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
+        self.errors()
+    }
+
+    /// Waits until its stdout holds `n` bytes (at most 10 s) and returns them all.
+    pub fn output_of_len(&self, n: usize) -> Vec<u8> {
+        let start = Instant::now();
+        while self.output().len() < n && start.elapsed() < Duration::from_secs(10) {
+            thread::sleep(Duration::from_millis(10));
+        }
+        self.output()
+    }
+
+    /// Waits for it to exit by itself (at most 10 s); its exit code.
+    pub fn exit_code(&mut self) -> Option<i32> {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        None
     }
 }
 
@@ -234,33 +284,60 @@ impl Drop for Served {
     }
 }
 
-/// Starts `tcplink serve args` and reads the first `1 + extra_lines` lines it prints.
+/// Starts `tcplink serve args` with stdin closed and reads the first `1 + extra_lines` lines it
+/// prints to stderr.
 pub fn serve(args: &[&str], extra_lines: usize) -> Served {
+    serve_with(args, extra_lines, Stdio::null())
+}
+
+/// Starts `tcplink serve args` with `stdin` and reads the first `1 + extra_lines` lines it
+/// prints to stderr; stdout and the rest of stderr are collected.
+pub fn serve_with(args: &[&str], extra_lines: usize, stdin: Stdio) -> Served {
     let mut child = binary()
         .arg("serve")
         .args(args)
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start tcplink serve");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let banner: Vec<String> = (0..=extra_lines).map(|_| read_line(&mut stdout)).collect();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let banner: Vec<String> = (0..=extra_lines).map(|_| read_line(&mut stderr)).collect();
     let addr = banner[0]
         .strip_prefix("listening on ")
         .and_then(|rest| rest.split_whitespace().next())
         .unwrap_or_else(|| panic!("unexpected first line {:?}", banner[0]));
     let port = addr.rsplit_once(':').unwrap().1.parse().unwrap();
     // Keep reading so the server never blocks on a full pipe.
-    thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    let stdout = collecting(child.stdout.take().unwrap());
+    let stderr = collecting(stderr);
     Served {
+        stdin: child.stdin.take(),
         child,
         port,
         banner,
+        stdout,
+        stderr,
     }
 }
 
-fn read_line(reader: &mut BufReader<ChildStdout>) -> String {
+/// Collects what `pipe` gives on a thread, into a buffer readable while it grows.
+fn collecting(mut pipe: impl Read + Send + 'static) -> std::sync::Arc<std::sync::Mutex<Vec<u8>>> {
+    let all = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = all.clone();
+    thread::spawn(move || {
+        let mut buf = vec![0; 64 * 1024];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    all
+}
+
+fn read_line(reader: &mut impl BufRead) -> String {
     let mut line = String::new();
     reader
         .read_line(&mut line)
