@@ -15,14 +15,14 @@ use rustls::{ServerConnection, SignatureScheme};
 use tcplink_transport::server_tls::ServerTlsParams;
 use tcplink_transport::tls::{
     client_certificate_error, client_certificate_missing, handshake_error, handshake_io_error,
-    CertFacts, IdentityFields,
+    IdentityFields,
 };
 use tcplink_transport::tls_cache::ConfigCache;
 use tcplink_transport::{Error, Result, TimedSocket, Transport};
 
 use crate::identity::Identity;
 use crate::transport::{rustls_error, RustlsTransport};
-use crate::verify::{problem_of, refuse, valid_at, Named, Refusal};
+use crate::verify::{explained, refuse, valid_at, Named, Refusal};
 use crate::{pem_certificates, provider, versions};
 
 /// The built configurations, by settings.
@@ -144,12 +144,7 @@ impl ClientCertVerifier for ClientVerifier {
                 Err(problem) => Err(refuse(problem, err)),
             };
         }
-        let leaf = CertFacts::from_der(end_entity);
-        let top = intermediates.last().and_then(|c| CertFacts::from_der(c));
-        match problem_of(&err, leaf.as_ref(), top.as_ref().or(leaf.as_ref())) {
-            Some(problem) => Err(refuse(problem, err)),
-            None => Err(err),
-        }
+        Err(explained(err, end_entity, intermediates))
     }
 
     fn verify_tls12_signature(

@@ -254,6 +254,21 @@ pub fn tls12_signature_by_key(
         .ok_or_else(|| CertificateError::BadSignature.into())
 }
 
+/// `err`, webpki's refusal of `end_entity` (sent with `intermediates`), in plain words where it
+/// is a problem [`problem_of`] knows; as it is otherwise.
+pub fn explained(
+    err: rustls::Error,
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+) -> rustls::Error {
+    let leaf = CertFacts::from_der(end_entity);
+    let top = intermediates.last().and_then(|c| CertFacts::from_der(c));
+    match problem_of(&err, leaf.as_ref(), top.as_ref().or(leaf.as_ref())) {
+        Some(problem) => refuse(problem, err),
+        None => err,
+    }
+}
+
 /// The error that refuses a certificate for `problem`, with `detail` for experts.
 pub fn refuse(problem: CertProblem, detail: impl fmt::Display) -> rustls::Error {
     rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(Refusal {
@@ -287,12 +302,7 @@ impl ServerCertVerifier for Verifier {
                 Err(problem) => Err(refuse(problem, err)),
             };
         }
-        let leaf = CertFacts::from_der(end_entity);
-        let top = intermediates.last().and_then(|c| CertFacts::from_der(c));
-        match problem_of(&err, leaf.as_ref(), top.as_ref().or(leaf.as_ref())) {
-            Some(problem) => Err(refuse(problem, err)),
-            None => Err(err),
-        }
+        Err(explained(err, end_entity, intermediates))
     }
 
     fn verify_tls12_signature(
