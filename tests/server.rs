@@ -356,6 +356,134 @@ fn wait_for_data_waits_for_one_connection_and_reports_its_end() {
 }
 
 #[test]
+fn accept_returns_each_connection_once_after_its_accept_step() {
+    // The accept step waits for a greeting byte, so a connection comes out of accept only
+    // once it is through its "handshake".
+    let (server, _) = server_with(|o| o.accept = Arc::new(greeting_step));
+    let started = Instant::now();
+    assert_eq!(
+        server.accept(Some(Duration::from_millis(200))).unwrap(),
+        None
+    );
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    let mut first = TcpStream::connect(server.local_addr()).unwrap();
+    let mut second = TcpStream::connect(server.local_addr()).unwrap();
+    thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        server.accept(Some(Duration::from_millis(100))).unwrap(),
+        None,
+        "nobody is through the accept step yet"
+    );
+    // Waking on arrival: the greeting comes while accept waits.
+    let greeter = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(200));
+        second.write_all(b"!").unwrap();
+        second
+    });
+    let started = Instant::now();
+    let id = server.accept(FIVE).unwrap().expect("the second client");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let second = greeter.join().unwrap();
+    assert_eq!(id, id_of(&server, second.local_addr().unwrap()));
+    // A connection closed before accept is asked is skipped.
+    first.write_all(b"!").unwrap();
+    let first_id = id_of(&server, first.local_addr().unwrap());
+    server.close(&first_id).unwrap();
+    let mut third = TcpStream::connect(server.local_addr()).unwrap();
+    third.write_all(b"!").unwrap();
+    let third_id = server.accept(FIVE).unwrap().expect("the third client");
+    assert_eq!(third_id, id_of(&server, third.local_addr().unwrap()));
+    assert_eq!(
+        server.accept(Some(Duration::from_millis(100))).unwrap(),
+        None
+    );
+    // Connections are served whether or not accept is called: one per thread here.
+    let echo = |server: &Server, id: &str| {
+        assert!(server.wait_for_data(id, FIVE).unwrap());
+        let read = server.read(id, &line()).unwrap();
+        server.send(id, &read.data, None).unwrap();
+    };
+    let mut second = second;
+    thread::scope(|scope| {
+        scope.spawn(|| echo(&server, &id));
+        scope.spawn(|| echo(&server, &third_id));
+        third.write_all(b"three\n").unwrap();
+        second.write_all(b"two\n").unwrap();
+    });
+    let mut answer = [0u8; 6];
+    third.read_exact(&mut answer).unwrap();
+    assert_eq!(&answer, b"three\n");
+    second.read_exact(&mut answer[..4]).unwrap();
+    assert_eq!(&answer[..4], b"two\n");
+    server.stop();
+    assert_eq!(server.accept(SECOND).unwrap_err().kind(), ErrorKind::Closed);
+}
+
+#[test]
+fn a_client_that_half_closes_is_answered_when_connections_stay_open() {
+    let (server, events) = server_with(|o| o.keep_open_after_client_end = true);
+    let mut client = TcpStream::connect(server.local_addr()).unwrap();
+    client.write_all(b"question").unwrap();
+    client.shutdown(Shutdown::Write).unwrap();
+    let id = server.next_with_data(FIVE).unwrap().unwrap();
+    let read = server.read(&id, &to_the_end()).unwrap();
+    assert_eq!(read.data, b"question");
+    assert!(!read.active, "the read reports the client's end");
+    let listed = server.connections();
+    assert_eq!(listed.len(), 1, "still open: {listed:?}");
+    assert!(!listed[0].can_read && listed[0].can_write, "{listed:?}");
+    assert_eq!(
+        server
+            .next_with_data(Some(Duration::from_millis(100)))
+            .unwrap(),
+        None,
+        "its end is reported once"
+    );
+    assert!(
+        server.wait_for_data(&id, SECOND).unwrap(),
+        "nothing to wait for"
+    );
+    let again = server.read(&id, &to_the_end()).unwrap();
+    assert!(again.data.is_empty() && !again.active && again.end == ReadEnd::Eof);
+    server.send(&id, b"answer", None).unwrap();
+    server.send(&id, b" in two parts", None).unwrap();
+    server.finish_sending(&id).unwrap();
+    let mut answer = Vec::new();
+    client.set_read_timeout(FIVE).unwrap();
+    client.read_to_end(&mut answer).unwrap();
+    assert_eq!(answer, b"answer in two parts");
+    assert!(server.connections().is_empty(), "both halves done: closed");
+    assert_eq!(
+        server.send(&id, b"more", None).unwrap_err().kind(),
+        ErrorKind::Argument
+    );
+    let closed = format!(
+        "connection {id} from {} closed by the client",
+        client.local_addr().unwrap()
+    );
+    assert!(events.lines().contains(&closed), "{:?}", events.lines());
+
+    // Closing instead of finishing works the same, and without the option the read that
+    // reports the end closes the connection (OPI's rule).
+    let mut client = TcpStream::connect(server.local_addr()).unwrap();
+    client.shutdown(Shutdown::Write).unwrap();
+    let id = server.next_with_data(FIVE).unwrap().unwrap();
+    assert!(!server.read(&id, &to_the_end()).unwrap().active);
+    server.close(&id).unwrap();
+    assert!(closed_by_server(&mut client));
+    assert!(server.connections().is_empty());
+    let (opi, _) = server_with(|_| {});
+    let mut client = TcpStream::connect(opi.local_addr()).unwrap();
+    client.write_all(b"bye").unwrap();
+    client.shutdown(Shutdown::Write).unwrap();
+    let id = opi.next_with_data(FIVE).unwrap().unwrap();
+    assert!(!opi.read(&id, &to_the_end()).unwrap().active);
+    let err = opi.send(&id, b"too late", None).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Argument, "{err}");
+    assert!(closed_by_server(&mut client));
+}
+
+#[test]
 fn a_full_server_refuses_the_new_connection_and_says_so() {
     let (server, events) = server_with(|o| o.max_connections = 2);
     let first = TcpStream::connect(server.local_addr()).unwrap();

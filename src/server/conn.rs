@@ -78,9 +78,10 @@ impl State {
             || (self.peer_finished && !self.end_reported)
     }
 
-    /// Whether the client is done and a read has said so, so the connection is over.
-    pub fn is_over(&self) -> bool {
-        self.end_reported
+    /// Whether the connection is over: a read has said the client is done and, when
+    /// connections stay open for sending after that (`keep_open`), sending was finished too.
+    pub fn is_over(&self, keep_open: bool) -> bool {
+        self.end_reported && (!keep_open || self.sending_finished)
     }
 
     /// Ends a read: records what the reader still holds and whether the client is done with

@@ -34,7 +34,14 @@
 //! A client that closes its side stays listed (and [`Server::next_with_data`] returns it) until
 //! a read has returned the last of what it sent with [`ServerRead::active`] = `false` (an empty
 //! read with [`ReadEnd::Eof`] when nothing was left unread); then the connection is closed and
-//! leaves the list. So every connection's end is reported by exactly one read.
+//! leaves the list. So every connection's end is reported by exactly one read. A client that
+//! half-closes and waits for an answer is answered with
+//! [`ServerOptions::keep_open_after_client_end`]: the connection then stays open for sending
+//! until [`Server::finish_sending`] or [`Server::close`].
+//!
+//! [`Server::next_with_data`] serves every connection from one loop; for a thread per client,
+//! take each new connection from [`Server::accept`] and wait for its data with
+//! [`Server::wait_for_data`].
 
 mod conn;
 mod listen;
@@ -68,7 +75,8 @@ pub struct ServerRead {
     /// Why the read ended.
     pub end: ReadEnd,
     /// `false` when the client has closed its side and these were its last bytes (possibly
-    /// none): the connection is closed and its ID is no longer valid.
+    /// none): the connection is closed and its ID is no longer valid, unless
+    /// [`ServerOptions::keep_open_after_client_end`] keeps it open for sending.
     pub active: bool,
     /// The client.
     pub peer: SocketAddr,
@@ -133,6 +141,7 @@ impl Server {
             registry: Registry::default(),
             accept: options.accept,
             handshake_timeout: options.handshake_timeout,
+            keep_open_after_client_end: options.keep_open_after_client_end,
             events: options.events,
         });
         let admission = Admission {
@@ -186,6 +195,16 @@ impl Server {
             .collect()
     }
 
+    /// Waits for a connection that has come in (through its accept step: a TLS handshake) and no
+    /// call of `accept` returned yet, and returns its ID, oldest first; `None` when `timeout`
+    /// passes first (`None` or zero: no limit). Wakes when a connection comes, never on a timer.
+    /// Connections closed before they were asked for are skipped. With a thread per connection
+    /// waiting on [`wait_for_data`](Server::wait_for_data), this serves each client on its own.
+    /// Calling it is optional: connections are served and listed whether or not it is called.
+    pub fn accept(&self, timeout: Option<Duration>) -> Result<Option<String>> {
+        self.context.registry.next_arrived(Deadline::after(timeout))
+    }
+
     /// Waits until a connection has unread data, or its client closed and no read has reported
     /// that yet, and returns its ID; `None` when `timeout` passes first (`None` or zero: no
     /// limit). Wakes when data arrives, never on a timer. Connections with unread data take
@@ -194,8 +213,8 @@ impl Server {
         self.context.registry.next_ready(Deadline::after(timeout))
     }
 
-    /// Waits until connection `id` has something for a read: unread bytes, or an end a read has
-    /// not reported yet (the client closed its side, or the receiving half was finished).
+    /// Waits until connection `id` has something for a read: unread bytes, or its end (the client
+    /// closed its side, or the receiving half was finished).
     /// Returns `false` when `timeout` passes first (`None` or zero: no limit); wakes when data
     /// arrives, never on a timer. An unknown ID fails at once; a connection closed meanwhile
     /// fails with a [`closed`](tcplink_transport::ErrorKind::Closed) error.
@@ -205,7 +224,7 @@ impl Server {
         let deadline = Deadline::after(timeout);
         let mut state = conn.state();
         loop {
-            if state.has_news() || state.receiving_finished {
+            if state.has_news() || state.receiving_finished || state.end_reported {
                 return Ok(true);
             }
             if state.closing || state.gone {
@@ -269,17 +288,20 @@ impl Server {
         })
     }
 
-    /// Closes the sending half of connection `id` (close_notify for TLS, then FIN): the client
-    /// reads the end of the data; reading goes on. Later sends fail with a
-    /// [`closed`](tcplink_transport::ErrorKind::Closed) error saying the sending half is closed.
-    /// Finishing twice is a no-op.
+    /// Closes the sending half of connection `id` (close_notify for TLS, then FIN) within the
+    /// server's [`ServerOptions::send_timeout`]: the client reads the end of the data; reading
+    /// goes on. Later sends fail with a [`closed`](tcplink_transport::ErrorKind::Closed) error
+    /// saying the sending half is closed. Finishing twice is a no-op. A connection kept open
+    /// after its client's end ([`ServerOptions::keep_open_after_client_end`]) is closed by it.
     pub fn finish_sending(&self, id: &str) -> Result<()> {
         let deadline = Deadline::after(self.send_timeout);
         self.job(id, |conn| {
             if conn.state().sending_finished {
                 return Ok(());
             }
-            conn.run_job(Job::FinishSending(deadline))
+            let done = conn.run_job(Job::FinishSending(deadline));
+            self.context.after_change(conn);
+            done
         })
     }
 
@@ -328,7 +350,7 @@ impl Server {
 
     /// Runs `job` on connection `id` with the connection's job lock held; errors go to the
     /// event sink.
-    fn job(&self, id: &str, job: impl FnOnce(&Conn) -> Result<()>) -> Result<()> {
+    fn job(&self, id: &str, job: impl FnOnce(&Arc<Conn>) -> Result<()>) -> Result<()> {
         let events = self.context.emitter();
         let conn = events.on_error(self.context.registry.get(id))?;
         let _turn = conn.jobs.lock().unwrap_or_else(|p| p.into_inner());

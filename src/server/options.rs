@@ -162,6 +162,17 @@ pub struct ServerOptions {
     /// at least 1). When they are reached the connection stops reading its socket until the
     /// caller reads, so a client that sends faster is slowed down by TCP flow control.
     pub buffer_limit: usize,
+    /// What the read that reports a client's end (its half-close: [`ServerRead::active`] =
+    /// `false`) does: `false` (the default, OPI's rule) closes the connection, and its ID is
+    /// gone; `true` keeps it open for sending, so a client that half-closes and waits can still
+    /// be answered, until [`Server::finish_sending`] (which then closes it, both halves being
+    /// done) or [`Server::close`]. Such a connection counts towards
+    /// [`max_connections`](ServerOptions::max_connections) until then: close it when done.
+    ///
+    /// [`ServerRead::active`]: crate::ServerRead::active
+    /// [`Server::finish_sending`]: crate::Server::finish_sending
+    /// [`Server::close`]: crate::Server::close
+    pub keep_open_after_client_end: bool,
     /// Turns each accepted socket into the connection's transport ([`PlainAccept`] by default).
     pub accept: Arc<dyn AcceptStep>,
     /// Told the server's events ([`crate::events`]): listening, each connection accepted,
@@ -205,6 +216,7 @@ impl ServerOptions {
             send_timeout: Some(DEFAULT_SEND_TIMEOUT),
             handshake_timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
             buffer_limit: DEFAULT_BUFFER_LIMIT,
+            keep_open_after_client_end: false,
             accept: Arc::new(PlainAccept),
             events: None,
         }
@@ -236,6 +248,10 @@ impl fmt::Debug for ServerOptions {
             .field("send_timeout", &self.send_timeout)
             .field("handshake_timeout", &self.handshake_timeout)
             .field("buffer_limit", &self.buffer_limit)
+            .field(
+                "keep_open_after_client_end",
+                &self.keep_open_after_client_end,
+            )
             .field("events", &self.events.is_some())
             .finish_non_exhaustive()
     }

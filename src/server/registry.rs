@@ -25,6 +25,8 @@ struct Inner {
     conns: BTreeMap<u64, Arc<Conn>>,
     /// Connections that had unread data when they were queued, in turn.
     ready: VecDeque<Arc<Conn>>,
+    /// Connections established and not yet returned by [`Registry::next_arrived`], oldest first.
+    arrived: VecDeque<Arc<Conn>>,
     /// The connection threads not joined yet.
     threads: Vec<JoinHandle<()>>,
     /// The server stopped: nothing is found any more.
@@ -36,8 +38,8 @@ struct Inner {
 #[derive(Default)]
 pub(super) struct Registry {
     inner: Mutex<Inner>,
-    /// Told when a connection is queued, and when the server stops.
-    data_ready: Condvar,
+    /// Told when a connection is queued or arrives, and when the server stops.
+    changed: Condvar,
 }
 
 impl Registry {
@@ -100,18 +102,14 @@ impl Registry {
     /// [`next_ready`](Registry::next_ready).
     pub fn queue(&self, conn: &Arc<Conn>) {
         self.lock().ready.push_back(conn.clone());
-        self.data_ready.notify_all();
+        self.changed.notify_all();
     }
 
     /// The ID of the next connection with unread data, in turn, waiting for one until
     /// `deadline`: `None` when it passes. A connection stays queued while it has unread data,
     /// so asking again without reading returns the others first, then it again.
     pub fn next_ready(&self, deadline: Deadline) -> Result<Option<String>> {
-        let mut inner = self.lock();
-        loop {
-            if inner.stopped {
-                return Err(stopped());
-            }
+        self.wait_for(deadline, |inner| {
             while let Some(conn) = inner.ready.pop_front() {
                 if !inner.conns.contains_key(&conn.seq) {
                     continue;
@@ -119,17 +117,63 @@ impl Registry {
                 if conn.stays_queued() {
                     let id = conn.id.clone();
                     inner.ready.push_back(conn);
-                    return Ok(Some(id));
+                    return Some(id);
                 }
+            }
+            None
+        })
+    }
+
+    /// Records that `conn` is established, for [`next_arrived`](Registry::next_arrived). Those
+    /// closed before anyone asked are dropped here, so the record never holds more than the
+    /// open connections.
+    pub fn arrive(&self, conn: &Arc<Conn>) {
+        let mut inner = self.lock();
+        if inner.stopped {
+            return;
+        }
+        if inner.arrived.len() >= inner.conns.len() {
+            let Inner { conns, arrived, .. } = &mut *inner;
+            arrived.retain(|c| conns.contains_key(&c.seq));
+        }
+        inner.arrived.push_back(conn.clone());
+        drop(inner);
+        self.changed.notify_all();
+    }
+
+    /// The ID of the oldest connection established and not returned yet (still open), waiting
+    /// for one until `deadline`: `None` when it passes.
+    pub fn next_arrived(&self, deadline: Deadline) -> Result<Option<String>> {
+        self.wait_for(deadline, |inner| {
+            while let Some(conn) = inner.arrived.pop_front() {
+                if inner.conns.contains_key(&conn.seq) {
+                    return Some(conn.id.clone());
+                }
+            }
+            None
+        })
+    }
+
+    /// Waits until `find` finds something (each change is told on [`Registry::changed`]) or
+    /// `deadline` passes (`None`); a stopped registry fails.
+    fn wait_for(
+        &self,
+        deadline: Deadline,
+        mut find: impl FnMut(&mut Inner) -> Option<String>,
+    ) -> Result<Option<String>> {
+        let mut inner = self.lock();
+        loop {
+            if inner.stopped {
+                return Err(stopped());
+            }
+            if let Some(found) = find(&mut inner) {
+                return Ok(Some(found));
             }
             inner = match deadline.time_left() {
                 Err(_) => return Ok(None),
-                Ok(None) => self
-                    .data_ready
-                    .wait(inner)
-                    .unwrap_or_else(|p| p.into_inner()),
+                Ok(None) => self.changed.wait(inner).unwrap_or_else(|p| p.into_inner()),
                 Ok(Some(left)) => {
-                    self.data_ready
+                    self.changed
                         .wait_timeout(inner, left)
                         .unwrap_or_else(|p| p.into_inner())
                         .0
@@ -158,10 +202,11 @@ impl Registry {
         let mut inner = self.lock();
         inner.stopped = true;
         inner.ready.clear();
+        inner.arrived.clear();
         let conns = std::mem::take(&mut inner.conns).into_values().collect();
         let threads = std::mem::take(&mut inner.threads);
         drop(inner);
-        self.data_ready.notify_all();
+        self.changed.notify_all();
         (conns, threads)
     }
 }

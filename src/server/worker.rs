@@ -48,6 +48,8 @@ pub(super) struct Context {
     pub accept: Arc<dyn AcceptStep>,
     /// How long the accept step may take.
     pub handshake_timeout: Option<Duration>,
+    /// Whether a connection stays open for sending after a read reported its client's end.
+    pub keep_open_after_client_end: bool,
     /// Where events go.
     pub events: Option<Arc<dyn EventSink>>,
 }
@@ -87,11 +89,15 @@ impl Context {
     }
 
     /// Queues `conn` for `next_with_data` if a read has news (data, or the client's end) and it
-    /// is not queued yet, or retires it once a read reported the client's end.
+    /// is not queued yet, or retires it once it is over: a read reported the client's end and
+    /// (when connections stay open after it) sending was finished too.
     pub fn after_change(&self, conn: &Arc<Conn>) {
         let (queue, over) = {
             let state = conn.state();
-            (state.has_news() && conn.needs_queueing(), state.is_over())
+            (
+                state.has_news() && conn.needs_queueing(),
+                state.is_over(self.keep_open_after_client_end),
+            )
         };
         if queue {
             self.registry.queue(conn);
@@ -115,6 +121,7 @@ pub(super) fn spawn(
         .spawn(move || {
             let _release = Release(&context, &conn);
             if let Some(transport) = handshake(&context, &conn, stream) {
+                context.registry.arrive(&conn);
                 Pump::new(&context, &conn, transport).run();
             }
         })
