@@ -49,16 +49,8 @@ impl ServerSettings {
         }
         let text = settings_json(text, param, "server")?;
         let mut json = serde_json::Deserializer::from_str(&text);
-        let settings: ServerSettings =
-            serde_path_to_error::deserialize(&mut json).map_err(|e| {
-                let problem = e.inner();
-                match e.path().iter().last() {
-                    Some(Segment::Map { key }) => {
-                        Error::argument(param, format!("{key}: {problem}"))
-                    }
-                    _ => Error::argument(param, format!("invalid server settings JSON: {problem}")),
-                }
-            })?;
+        let settings: ServerSettings = serde_path_to_error::deserialize(&mut json)
+            .map_err(|e| Error::argument(param, problem(&e)))?;
         if settings.buffer_limit == 0 {
             return Err(Error::argument(
                 param,
@@ -77,6 +69,19 @@ impl ServerSettings {
             keep_open_after_client_end: self.keep_open_after_client_end,
             ..options
         }
+    }
+}
+
+/// What is wrong with settings JSON, naming the field it is in (an unknown field's message
+/// names it already).
+fn problem(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let problem = e.inner();
+    match e.path().iter().last() {
+        Some(Segment::Map { key }) if !problem.to_string().contains(&format!("`{key}`")) => {
+            format!("{key}: {problem}")
+        }
+        Some(Segment::Map { .. }) => problem.to_string(),
+        _ => format!("invalid server settings JSON: {problem}"),
     }
 }
 
@@ -156,7 +161,10 @@ mod tests {
                 "Настройки (Settings): invalid server settings JSON",
             ),
             ("[]", "Настройки (Settings): invalid server settings JSON"),
-            (r#"{"buffer_size": 1}"#, "unknown field `buffer_size`"),
+            (
+                r#"{"buffer_size": 1}"#,
+                "Настройки (Settings): unknown field `buffer_size`",
+            ),
             (
                 r#"{"buffer_limit": 0}"#,
                 "Настройки (Settings): buffer_limit: must be",
