@@ -76,7 +76,7 @@ impl ServerSettings {
 /// names it already).
 fn problem(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
     let problem = e.inner();
-    match e.path().iter().last() {
+    match e.path().iter().next_back() {
         Some(Segment::Map { key }) if !problem.to_string().contains(&format!("`{key}`")) => {
             format!("{key}: {problem}")
         }

@@ -582,7 +582,7 @@ fn a_client_that_half_closes_is_answered_when_connections_stay_open(host: &Host)
     leaver.write_all(b"bye").unwrap();
     leaver.shutdown(Shutdown::Write).unwrap();
     let (id, _) = read_to_client_end(&obj);
-    assert_eq!(wait_for_count(&obj, 1), [id.clone()]);
+    assert_eq!(wait_for_count(&obj, 1), std::slice::from_ref(&id));
     assert_eq!(
         call(&obj, "CloseIncomingConnection", &[s(&id)]),
         Value::Bool(true)
