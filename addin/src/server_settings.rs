@@ -136,6 +136,17 @@ mod tests {
         assert_eq!(options.send_timeout, None);
         assert_eq!(options.handshake_timeout, Some(Duration::from_millis(250)));
         assert!(options.keep_open_after_client_end);
+        // The largest values are taken, and a deadline that far away is made without a panic.
+        let huge = format!(
+            r#"{{"buffer_limit": {}, "send_timeout": {}}}"#,
+            usize::MAX,
+            u64::MAX
+        );
+        let settings = ServerSettings::from_json(&huge, PARAM).unwrap();
+        assert_eq!(settings.buffer_limit, usize::MAX);
+        let options = settings.apply(ServerOptions::new("127.0.0.1:0".parse().unwrap()));
+        assert_eq!(options.send_timeout, Some(Duration::from_millis(u64::MAX)));
+        let _ = tcplink::Deadline::after(options.send_timeout);
     }
 
     #[test]
