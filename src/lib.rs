@@ -89,7 +89,7 @@ pub use server::{
     AcceptStep, AllowedClients, ConnectionInfo, PlainAccept, Server, ServerOptions, ServerRead,
     TlsAccept,
 };
-pub use settings::{ProxyKind, ProxySettings, Secret};
+pub use settings::{settings_json, ProxyKind, ProxySettings, Secret};
 pub use tcplink_transport::{
     Deadline, DeadlineRead, Error, ErrorKind, HostPort, Result, ServerTlsSettings, TimedSocket,
     TlsSettings, Transport,

@@ -2,8 +2,8 @@
 //! build them (`GetProxySettings`); the TLS settings beside them come from the transport layer.
 
 use serde::{Deserialize, Serialize};
-pub use tcplink_transport::settings::Secret;
-use tcplink_transport::settings::{non_empty, settings_json};
+use tcplink_transport::settings::non_empty;
+pub use tcplink_transport::settings::{settings_json, Secret};
 use tcplink_transport::{Error, HostPort, Result};
 
 /// The protocol spoken to a proxy.

@@ -36,6 +36,7 @@ pub mod params;
 pub mod props;
 pub mod server_methods;
 pub mod server_props;
+pub mod server_settings;
 pub mod server_state;
 pub mod state;
 

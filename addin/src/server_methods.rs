@@ -47,10 +47,12 @@ pub static SERVER_METHODS: [MethodSpec<ServerState>; 11] = [
                 K::Boolean,
                 D::Boolean(false),
             ),
+            P::optional(names!("Настройки", "Settings"), K::Text, D::Text("")),
         ],
         returns: Returns::Bool,
         run: |s, a| {
             let (logging, listen, tls, allowed) = (a.text(2)?, a.text(3)?, a.text(4)?, a.text(5)?);
+            let server_settings = a.text(7)?;
             let settings = StartSettings {
                 port: (a.integer(0)?, a.label(0)),
                 pool: (a.size(1)?, a.label(1)),
@@ -59,6 +61,7 @@ pub static SERVER_METHODS: [MethodSpec<ServerState>; 11] = [
                 tls: &tls,
                 allowed: (&allowed, a.label(5)),
                 evict_oldest: a.boolean(6)?,
+                settings: (&server_settings, a.label(7)),
             };
             s.start(&settings).map(|_| Value::Bool(true))
         },
@@ -199,7 +202,7 @@ mod tests {
         assert_eq!(
             summary,
             [
-                ("Запустить", "Start", 1, 7),
+                ("Запустить", "Start", 1, 8),
                 ("Остановить", "Stop", 0, 0),
                 (
                     "ПолучитьДанныеОчередногоСоединения",

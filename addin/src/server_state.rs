@@ -14,6 +14,7 @@ use tcplink::{
 
 use crate::log::{EventLog, LogSettings};
 use crate::object::Common;
+use crate::server_settings::ServerSettings;
 use crate::state::renamed;
 
 /// When a read of received data has neither a marker nor an idle timeout, it returns what has
@@ -37,6 +38,9 @@ pub struct StartSettings<'a> {
     pub evict_oldest: bool,
     /// `Логирование`: logging settings JSON; `""` keeps the log as it is.
     pub logging: (&'a str, String),
+    /// `Настройки`: server settings JSON or a `.json` path (see [`ServerSettings`]); `""`: the
+    /// library's defaults.
+    pub settings: (&'a str, String),
 }
 
 /// How a read of received data ends: the reading rules' limits, with `max_size` and `marker` as
@@ -202,6 +206,8 @@ fn options(settings: &StartSettings) -> Result<ServerOptions> {
     options.evict_oldest = settings.evict_oldest;
     let (allowed, allowed_label) = &settings.allowed;
     options.allowed_clients = AllowedClients::parse(allowed).map_err(renamed(allowed_label))?;
+    let (server_settings, settings_label) = &settings.settings;
+    let options = ServerSettings::from_json(server_settings, settings_label)?.apply(options);
     match ServerTlsSettings::from_json(settings.tls)? {
         Some(tls) => options.with_tls(&tls),
         None => Ok(options),

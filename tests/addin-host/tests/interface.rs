@@ -81,6 +81,7 @@ fn server_api() -> Vec<(&'static str, &'static str, Vec<Option<Value>>)> {
                 t(""),
                 t(""),
                 Some(Value::Bool(false)),
+                t(""),
             ],
         ),
         ("Stop", "Остановить", vec![]),

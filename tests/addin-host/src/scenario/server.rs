@@ -3,7 +3,9 @@
 //! data from the next connection and from a named one, sends, the connection list, closing one
 //! half or the whole connection, a client that leaves with data unread, stop and start again, a
 //! full pool (refused, or the oldest evicted), allowed addresses, unknown IDs, TLS with an rcgen
-//! certificate, and objects created, started and destroyed with no thread left behind.
+//! certificate, objects created, started and destroyed with no thread left behind, and the
+//! server settings (Настройки) seen from outside: the buffer limit, the handshake timeout and
+//! answering a client after its half-close.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -21,11 +23,17 @@ use super::Host;
 const FIVE: Duration = Duration::from_secs(5);
 
 /// Starts `obj` on 127.0.0.1 with a port the system picks and `extra` parameters after the
-/// address (Tls, РазрешенныеАдреса, ВытеснятьСтарые); returns the port.
+/// address (Tls, РазрешенныеАдреса, ВытеснятьСтарые, Настройки); returns the port.
 fn start(obj: &AddinObject, pool: i32, extra: &[Value]) -> u16 {
     let mut args = vec![Value::I4(0), Value::I4(pool), s(""), s("127.0.0.1")];
     args.extend_from_slice(extra);
     start_with(obj, &args)
+}
+
+/// The arguments after the address of a Start with server settings `settings` (JSON or a
+/// `.json` path) and TLS settings `tls` (`""`: plain TCP).
+fn with_settings(tls: &str, settings: &str) -> [Value; 4] {
+    [s(tls), s(""), Value::Bool(false), s(settings)]
 }
 
 /// Starts `obj` with the arguments `args` of Start, asserting that it runs; returns the port.
@@ -301,18 +309,27 @@ fn only_allowed_addresses_get_in(host: &Host) {
     finish(obj);
 }
 
-fn a_tls_server_with_an_rcgen_certificate_answers_the_addins_client(host: &Host) {
+/// A TLS server's settings with a fresh rcgen certificate for `localhost`, on the run's backend
+/// if it names one; `None` where the server cannot be checked.
+fn server_tls(host: &Host) -> Option<Json> {
     if cfg!(windows) && host.tls_backend == Some("native-tls") {
         // Wine's SChannel cannot import a PKCS#8 server key (native-tls reports "File not
         // found"); there is no real Windows here, so features.md lists the case under "Not yet".
         eprintln!("note: the native-tls TLS server is not checked on Windows (Wine)");
-        return;
+        return None;
     }
     let (cert_path, key_path) = self_signed(host, "localhost");
     let mut tls = serde_json::json!({"cert_path": cert_path, "key_path": key_path});
     if let Some(backend) = host.tls_backend {
         tls["backend"] = backend.into();
     }
+    Some(tls)
+}
+
+fn a_tls_server_with_an_rcgen_certificate_answers_the_addins_client(host: &Host) {
+    let Some(mut tls) = server_tls(host) else {
+        return;
+    };
     let obj = host.server();
     let port = start(&obj, 100, &[s(&tls.to_string())]);
     let peer = host.client();
@@ -426,11 +443,160 @@ fn server_objects_created_started_and_destroyed_leave_no_thread(host: &Host) {
     }
 }
 
+fn a_small_buffer_limit_bounds_unread_and_every_byte_arrives_in_order(host: &Host) {
+    const LIMIT: usize = 4096;
+    const TOTAL: usize = 256 * 1024;
+    // The settings from a .json file, as a configuration may keep them.
+    let path = host.files.join("server-settings.json");
+    std::fs::write(&path, format!(r#"{{"buffer_limit": {LIMIT}}}"#)).unwrap();
+    let obj = host.server();
+    let port = start(&obj, 100, &with_settings("", path.to_str().unwrap()));
+    let sent: Vec<u8> = (0..TOTAL).map(|i| (i % 251) as u8).collect();
+    let mut pusher = client(port);
+    let data = sent.clone();
+    let writer = std::thread::spawn(move || {
+        pusher.write_all(&data).unwrap();
+        pusher
+    });
+    let id = wait_for_count(&obj, 1).remove(0);
+    let unread = || {
+        let list = json(&obj, "GetConnectionList", &[]);
+        let unread = list["connections"][0]["unread"].as_u64().unwrap() as usize;
+        assert!(
+            unread <= LIMIT,
+            "{unread} bytes unread, over the limit {LIMIT}"
+        );
+        unread
+    };
+    // The server fills the connection's buffer up to the limit, then leaves the rest to TCP.
+    let started = Instant::now();
+    while unread() < LIMIT {
+        assert!(started.elapsed() < FIVE, "the buffer never filled");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(unread(), LIMIT);
+    let mut got = Vec::with_capacity(TOTAL);
+    while got.len() < TOTAL {
+        let args = [s(&id), Value::I4(5000), Value::I4(0)];
+        let answer = json(&obj, "GetConnectionData", &args);
+        assert_eq!(answer["result"], true, "{answer} after {} bytes", got.len());
+        got.extend(message(&answer));
+        if got.len() < TOTAL {
+            unread();
+        }
+    }
+    let first_difference = sent.iter().zip(&got).position(|(a, b)| a != b);
+    assert!(
+        got.len() == TOTAL && first_difference.is_none(),
+        "{} bytes, the first difference at {first_difference:?}",
+        got.len()
+    );
+    drop(writer.join().unwrap());
+    finish(obj);
+}
+
+fn a_short_handshake_timeout_closes_a_silent_tls_client(host: &Host) {
+    let Some(tls) = server_tls(host) else {
+        return;
+    };
+    let obj = host.server();
+    let settings = r#"{"handshake_timeout": 500}"#;
+    let port = start(&obj, 100, &with_settings(&tls.to_string(), settings));
+    // A client that connects and says nothing is closed after the handshake timeout (the
+    // default would wait 10 s) and never listed.
+    let mut silent = client(port);
+    let started = Instant::now();
+    assert!(closed_by_server(&mut silent), "the silent client stayed");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(400) && took < Duration::from_millis(2500),
+        "closed after {took:?}"
+    );
+    assert!(listed(&obj).is_empty());
+    // One that shakes hands in time gets in.
+    let peer = host.client();
+    let address = format!("127.0.0.1:{port}");
+    let settings = r#"{"use_tls": true, "accept_invalid_certs": true}"#;
+    assert_eq!(
+        call(&peer, "Connect", &[s(&address), s(settings)]),
+        Value::Bool(true)
+    );
+    call(&peer, "SendLine", &[s("in time\n")]);
+    let answer = next_data(&obj, &[Value::I4(0), s("\n")]);
+    assert_eq!(message(&answer), b"in time\n");
+    finish(peer);
+    finish(obj);
+}
+
+/// Reads what `obj`'s next connection with data sent until the read that reports its end
+/// (`active` = false); its ID and the bytes.
+fn read_to_client_end(obj: &AddinObject) -> (String, Vec<u8>) {
+    let mut got = Vec::new();
+    loop {
+        let answer = next_data(obj, &[]);
+        got.extend(message(&answer));
+        if answer["active"] == false {
+            return (answer["connectionId"].as_str().unwrap().to_string(), got);
+        }
+    }
+}
+
+fn a_client_that_half_closes_is_answered_when_connections_stay_open(host: &Host) {
+    let obj = host.server();
+    let settings = r#"{"keep_open_after_client_end": true}"#;
+    let port = start(&obj, 100, &with_settings("", settings));
+    let mut asker = client(port);
+    asker.write_all(b"question?").unwrap();
+    asker.shutdown(Shutdown::Write).unwrap();
+    let (id, question) = read_to_client_end(&obj);
+    assert_eq!(question, b"question?");
+    // Still listed, open for sending only, and no news from it any more.
+    let list = json(&obj, "GetConnectionList", &[]);
+    let entry = &list["connections"][0];
+    assert_eq!(entry["connectionId"], id.as_str(), "{list}");
+    assert_eq!(
+        (entry["canRead"].as_bool(), entry["canWrite"].as_bool()),
+        (Some(false), Some(true)),
+        "{list}"
+    );
+    let none = json(&obj, "GetNextConnectionData", &[Value::I4(100)]);
+    assert_eq!(none["error"], "timeout", "{none}");
+    // The answer, sent after its last data was read, then the end.
+    assert_eq!(
+        call(&obj, "SendData", &[s(&id), s("answer!")]),
+        Value::Bool(true)
+    );
+    assert_eq!(call(&obj, "CompleteSend", &[s(&id)]), Value::Bool(true));
+    let mut answer = Vec::new();
+    asker.read_to_end(&mut answer).unwrap();
+    assert_eq!(answer, b"answer!");
+    wait_for_count(&obj, 0);
+    assert_eq!(
+        call(&obj, "SendData", &[s(&id), s("late")]),
+        Value::Bool(false)
+    );
+    assert_eq!(error_of(&obj).0, "argument");
+    // CloseIncomingConnection ends such a connection as well.
+    let mut leaver = client(port);
+    leaver.write_all(b"bye").unwrap();
+    leaver.shutdown(Shutdown::Write).unwrap();
+    let (id, _) = read_to_client_end(&obj);
+    assert_eq!(wait_for_count(&obj, 1), std::slice::from_ref(&id));
+    assert_eq!(
+        call(&obj, "CloseIncomingConnection", &[s(&id)]),
+        Value::Bool(true)
+    );
+    assert!(closed_by_server(&mut leaver));
+    wait_for_count(&obj, 0);
+    finish(obj);
+}
+
 /// One check: its name and what it runs.
 pub type Check = (&'static str, fn(&Host));
 
 /// Every check of this scenario, by name.
-pub const CHECKS: [Check; 6] = [
+pub const CHECKS: [Check; 9] = [
     (
         "server: receive, answer, list and close",
         receive_answer_list_and_close,
@@ -454,5 +620,17 @@ pub const CHECKS: [Check; 6] = [
     (
         "server: objects created, started and destroyed leave no thread",
         server_objects_created_started_and_destroyed_leave_no_thread,
+    ),
+    (
+        "server: a small buffer_limit bounds unread and every byte arrives in order",
+        a_small_buffer_limit_bounds_unread_and_every_byte_arrives_in_order,
+    ),
+    (
+        "server: a short handshake_timeout closes a silent TLS client",
+        a_short_handshake_timeout_closes_a_silent_tls_client,
+    ),
+    (
+        "server: with keep_open_after_client_end a client that half-closes is answered",
+        a_client_that_half_closes_is_answered_when_connections_stay_open,
     ),
 ];

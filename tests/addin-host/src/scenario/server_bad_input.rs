@@ -1,7 +1,7 @@
 //! The server's bad input through the add-in: every parameter of every `TcpServer` method with
 //! every wrong type, missing and extra parameters, numbers out of range, lone UTF-16 surrogates,
-//! malformed listen and allowed addresses, TLS and logging settings, unknown connection IDs, and
-//! calls on a server that is not running. Nothing may crash; each failure is an `argument` (or
+//! malformed listen and allowed addresses, TLS, logging and server settings, unknown connection
+//! IDs, and calls on a server that is not running. Nothing may crash; each failure is an `argument` (or
 //! `closed`) error whose message names the parameter; a running server and its connection
 //! survive bad input; memory balances.
 
@@ -102,6 +102,7 @@ fn api(id: &str) -> Vec<Method> {
                 p("Tls (Tls)", Text, s("")),
                 p("РазрешенныеАдреса (AllowedAddresses)", Text, s("")),
                 p("ВытеснятьСтарые (EvictOldest)", Bool, Value::Bool(false)),
+                p("Настройки (Settings)", Text, s("")),
             ],
         ),
         m("Остановить (Stop)", vec![]),
@@ -237,6 +238,9 @@ fn malformed_start_settings_name_the_parameter_and_leave_the_server_running(host
     let running = Running::new(host);
     let missing = host.files.join("missing.pem");
     let missing = missing.to_str().unwrap();
+    let missing_settings = host.files.join("missing-settings.json");
+    let missing_settings = missing_settings.to_str().unwrap();
+    const SETTINGS: &str = "Настройки (Settings)";
     let cases: Vec<(usize, String, &str)> = vec![
         (
             3,
@@ -286,6 +290,49 @@ fn malformed_start_settings_name_the_parameter_and_leave_the_server_running(host
             "Логирование (Logging)",
         ),
     ];
+    // Server settings: each message names the parameter and, where there is one, the field.
+    let settings_cases: Vec<(String, &str)> = vec![
+        ("{".into(), "invalid server settings JSON"),
+        ("buffer_limit=1".into(), "invalid server settings JSON"),
+        (
+            r#"{"buffer_size": 4096}"#.into(),
+            "unknown field `buffer_size`",
+        ),
+        (r#"{"buffer_limit": 0}"#.into(), "buffer_limit: must be"),
+        (
+            r#"{"send_timeout": -1}"#.into(),
+            "send_timeout: invalid value",
+        ),
+        (
+            r#"{"handshake_timeout": -1000}"#.into(),
+            "handshake_timeout: invalid value",
+        ),
+        (
+            r#"{"buffer_limit": "1M"}"#.into(),
+            "buffer_limit: invalid type",
+        ),
+        (
+            r#"{"send_timeout": 2.5}"#.into(),
+            "send_timeout: invalid type",
+        ),
+        (
+            r#"{"handshake_timeout": true}"#.into(),
+            "handshake_timeout: invalid type",
+        ),
+        (
+            r#"{"keep_open_after_client_end": 1}"#.into(),
+            "keep_open_after_client_end: invalid type",
+        ),
+        (
+            missing_settings.into(),
+            "cannot read the server settings file",
+        ),
+    ];
+    let cases = cases.into_iter().chain(
+        settings_cases
+            .into_iter()
+            .map(|(value, needle)| (7, value, needle)),
+    );
     for (i, value, needle) in cases {
         let mut args = vec![
             Value::I4(0),
@@ -294,9 +341,16 @@ fn malformed_start_settings_name_the_parameter_and_leave_the_server_running(host
             s("127.0.0.1"),
             s(""),
             s(""),
+            Value::Bool(false),
+            s(""),
         ];
         args[i] = s(&value);
-        assert_argument(&running.obj, "Start", &args, needle);
+        let needle = if i == 7 {
+            format!("{SETTINGS}: {needle}")
+        } else {
+            needle.to_string()
+        };
+        assert_argument(&running.obj, "Start", &args, &needle);
         running.assert_alive(&value);
     }
     finish(running.obj);
