@@ -52,6 +52,10 @@ impl Pkcs12Problem {
             Pkcs12Problem::WrongPassword
         } else if UNSUPPORTED_TEXTS.iter().any(|t| lower.contains(t)) {
             Pkcs12Problem::LegacyCipher { backend }
+        } else if text.ends_with("(os error 0)") {
+            // Windows' PFXImportCertStore can fail without setting an error code, which then
+            // reads "The operation completed successfully" or "Success".
+            Pkcs12Problem::NotPkcs12("the system gave no reason".to_string())
         } else {
             Pkcs12Problem::NotPkcs12(text.to_string())
         }
@@ -135,6 +139,11 @@ mod tests {
             Pkcs12Problem::from_library_text("asn1 encoding routines", "openssl"),
             Pkcs12Problem::NotPkcs12(_)
         ));
+        let silent = "Success. (os error 0)";
+        assert_eq!(
+            Pkcs12Problem::from_library_text(silent, "native-tls"),
+            Pkcs12Problem::NotPkcs12("the system gave no reason".to_string())
+        );
     }
 
     #[test]

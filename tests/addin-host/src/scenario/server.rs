@@ -309,18 +309,29 @@ fn only_allowed_addresses_get_in(host: &Host) {
     finish(obj);
 }
 
-/// A TLS server's settings with a fresh rcgen certificate for `localhost`, on the run's backend
-/// if it names one: PEM files, or a `.pfx` where native-tls runs on Windows (SChannel, under
-/// Wine, cannot import a PEM PKCS#8 key; it imports PKCS#12 as Windows exports it).
-fn server_tls(host: &Host) -> Json {
-    if cfg!(windows) && host.tls_backend == Some("native-tls") {
-        return on_backend(host, pfx_identity(host));
+/// A TLS server's settings with a fresh rcgen certificate for `localhost` in PEM files, on the
+/// run's backend if it names one; `None` where the server cannot be checked.
+fn server_tls(host: &Host) -> Option<Json> {
+    if !tls_server_checkable(host) {
+        return None;
     }
     let (cert_path, key_path) = self_signed(host, "localhost");
-    on_backend(
+    Some(on_backend(
         host,
         serde_json::json!({"cert_path": cert_path, "key_path": key_path}),
-    )
+    ))
+}
+
+/// Whether a TLS server of this run can be checked: not native-tls on Windows, which runs under
+/// Wine here. Its SChannel imports no PEM PKCS#8 key ("File not found") and no ECDSA key; an RSA
+/// key in a `.pfx` is imported, but every server handshake then fails (the client sees EOF). There
+/// is no real Windows here, so features.md lists the case under "Not yet".
+fn tls_server_checkable(host: &Host) -> bool {
+    let checkable = !(cfg!(windows) && host.tls_backend == Some("native-tls"));
+    if !checkable {
+        eprintln!("note: the native-tls TLS server is not checked on Windows (Wine)");
+    }
+    checkable
 }
 
 /// `tls` with the run's backend, if it names one.
@@ -363,7 +374,9 @@ fn pfx_identity(host: &Host) -> Json {
 }
 
 fn a_tls_server_with_an_rcgen_certificate_answers_the_addins_client(host: &Host) {
-    let mut tls = server_tls(host);
+    let Some(mut tls) = server_tls(host) else {
+        return;
+    };
     let obj = host.server();
     let port = start(&obj, 100, &[s(&tls.to_string())]);
     let peer = host.client();
@@ -531,7 +544,10 @@ fn a_small_buffer_limit_bounds_unread_and_every_byte_arrives_in_order(host: &Hos
 }
 
 fn a_short_handshake_timeout_closes_a_silent_tls_client(host: &Host) {
-    // A .pfx here on every backend, so that the add-in's PKCS#12 server identity is served too.
+    if !tls_server_checkable(host) {
+        return;
+    }
+    // A .pfx here, so that the add-in's PKCS#12 server identity is served too.
     let tls = on_backend(host, pfx_identity(host));
     let obj = host.server();
     let settings = r#"{"handshake_timeout": 500}"#;
