@@ -737,6 +737,47 @@ fn a_fast_sender_is_held_back_by_flow_control_not_buffered() {
     reader.join().unwrap();
 }
 
+/// The CPU time the thread named `name` of this process has used, in clock ticks (user and
+/// system, from `/proc`; `None` without it or without such a thread).
+fn thread_cpu_ticks(name: &str) -> Option<u64> {
+    let tasks = std::fs::read_dir("/proc/self/task").ok()?;
+    let task = tasks.flatten().find(|task| {
+        std::fs::read_to_string(task.path().join("comm")).is_ok_and(|comm| comm.trim_end() == name)
+    })?;
+    let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+    // After the name in parentheses: utime and stime are the 12th and 13th fields.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    Some(fields[11].parse::<u64>().ok()? + fields[12].parse::<u64>().ok()?)
+}
+
+#[test]
+fn a_connection_whose_socket_is_done_waits_for_the_caller_without_using_the_cpu() {
+    for keep_open in [false, true] {
+        let (server, _) = server_with(|o| o.keep_open_after_client_end = keep_open);
+        // A client that resets its connection (it closes with the server's bytes unread): the
+        // socket reports a hang-up from then on, while the caller has not read the end yet.
+        let mut client = TcpStream::connect(server.local_addr()).unwrap();
+        client.write_all(b"x").unwrap();
+        let id = server.accept(FIVE).unwrap().unwrap();
+        server.send(&id, b"unread", None).unwrap();
+        thread::sleep(Duration::from_millis(100));
+        drop(client);
+        assert!(server.wait_for_data(&id, FIVE).unwrap());
+        let thread = format!("tcplink-c{id}");
+        let Some(before) = thread_cpu_ticks(&thread) else {
+            return;
+        };
+        thread::sleep(Duration::from_secs(1));
+        let used = thread_cpu_ticks(&thread).unwrap() - before;
+        assert!(
+            used < 20,
+            "{thread} used {used} of 100 ticks of CPU in a second while waiting (keep_open: {keep_open})"
+        );
+        let read = server.read(&id, &to_the_end()).unwrap();
+        assert!(!read.active);
+    }
+}
+
 /// The names of this process's threads, from `/proc` (`None` without it).
 fn thread_names() -> Option<Vec<String>> {
     let tasks = std::fs::read_dir("/proc/self/task").ok()?;

@@ -41,8 +41,14 @@ pub enum Command {
     /// screen or label, or that its owner gives you over another channel, before you trust it.
     Pin(PinArgs),
     /// Listen for clients (plain TCP or TLS, with client certificates if asked) and print what
-    /// they send to stdout while stdin goes to them, as `ncat -l` does; or echo (--echo). Serves
-    /// one client and exits when it leaves, or keeps serving with --keep-open.
+    /// they send to stdout while stdin goes to them, as `ncat -l` does; or echo (--echo). Each
+    /// client is served on its own thread. Serves one client and exits when it leaves, or keeps
+    /// serving with --keep-open.
+    ///
+    /// Stdin goes to every client connected (ncat --broker style), and when it ends their
+    /// sending sides are closed. A client that ends its sending side (a half-close, as ncat and
+    /// socat do when their stdin ends) is closed at once when printing, as `ncat -l` closes it:
+    /// stdin no longer reaches it. With --echo it first gets the echo of all it sent.
     Serve(ServeArgs),
     /// Start an echo server in this process and talk to it over plain TCP and over TLS with
     /// every compiled TLS backend: a self-contained tour that needs no network.
@@ -280,7 +286,8 @@ pub struct ServeArgs {
     pub port: u16,
 
     /// Send every byte back to the client it came from instead of printing it (stdin is not
-    /// read).
+    /// read). A client that ends its sending side (as ncat and socat do when their stdin ends)
+    /// gets the echo of everything it sent, then the end of the server's.
     #[arg(long)]
     pub echo: bool,
 

@@ -1,17 +1,21 @@
 //! `tcplink serve` as a whole process beside real clients on 127.0.0.1: socat, ncat,
 //! `openssl s_client` with and without a client certificate, `tcplink request` and `connect`
-//! (the library's own client) and plain sockets: what arrives is printed byte for byte, stdin
-//! goes to the client, the one-shot and --keep-open modes, the connection limit, the allow
-//! filter, TLS with a generated certificate pinned by the client, with given PEM and PKCS#12
-//! certificates, and mutual TLS on each backend that verifies client certificates.
+//! (the library's own client) and plain sockets: what arrives is printed byte for byte (the
+//! chunks of several clients never mixed), stdin goes to the client, the one-shot and
+//! --keep-open modes, the connection limit, the allow filter, echo to clients that half-close
+//! (plain and TLS) and to one client while another does not read, TLS with a generated
+//! certificate pinned by the client, with given PEM and PKCS#12 certificates, and mutual TLS on
+//! each backend that verifies client certificates.
 
 mod common;
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{Shutdown, TcpStream};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::*;
 
@@ -22,9 +26,12 @@ fn binary_data() -> Vec<u8> {
         .collect()
 }
 
-/// Runs `program args` with `input` on its stdin and returns its stdout (at most 20 s).
+/// Runs `program args` with `input` on its stdin and returns its stdout; it is killed after
+/// 20 s (coreutils' `timeout`).
 fn client(program: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
-    let mut child = Command::new(program)
+    let mut child = Command::new("timeout")
+        .arg("20")
+        .arg(program)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -252,14 +259,11 @@ fn mutual_tls_with_s_client_with_and_without_a_client_certificate_on_each_backen
         ];
         let mut args = common.to_vec();
         args.extend(["--tls-backend", backend, "-v"]);
-        let server = serve(&args, 0);
-        let connect = format!("127.0.0.1:{}", server.port);
-        let s_client = |extra: &[&str], line: &[u8]| {
-            let mut args = vec!["s_client", "-quiet", "-connect", &connect, "-CAfile", ca];
-            args.extend(extra);
-            client("openssl", &args, line)
-        };
+        // The server's stdin stays open, so that it does not end its side as soon as a client
+        // is in (and s_client, seeing that, exits before it sends).
+        let server = serve_with(&args, 0, Stdio::piped());
         s_client(
+            server.port,
             &["-cert", client_cert, "-key", client_key],
             b"with a certificate\n",
         );
@@ -268,7 +272,7 @@ fn mutual_tls_with_s_client_with_and_without_a_client_certificate_on_each_backen
             b"with a certificate\n",
             "{backend}"
         );
-        s_client(&[], b"without\n");
+        s_client(server.port, &[], b"without\n");
         thread::sleep(Duration::from_millis(300));
         assert_eq!(server.output(), b"with a certificate\n", "{backend}");
         server.errors_with("error (tls)");
@@ -276,13 +280,22 @@ fn mutual_tls_with_s_client_with_and_without_a_client_certificate_on_each_backen
 
         let mut optional = common.to_vec();
         optional.extend(["--client-cert", "optional", "--tls-backend", backend, "-v"]);
-        let server = serve(&optional, 0);
-        let connect = format!("127.0.0.1:{}", server.port);
-        let args = ["s_client", "-quiet", "-connect", &connect, "-CAfile", ca];
-        client("openssl", &args, b"optional\n");
+        let server = serve_with(&optional, 0, Stdio::piped());
+        s_client(server.port, &[], b"optional\n");
         let out = server.output_of_len(9);
         assert_eq!(out, b"optional\n", "{backend}: {}", server.errors());
     }
+}
+
+/// `openssl s_client` to `port` on 127.0.0.1 verifying the server by the test CA, with `extra`
+/// arguments, sending `line`: it ends its side at the end of its stdin (`-quiet` alone would
+/// ignore that) and exits when the server closes. What it received.
+fn s_client(port: u16, extra: &[&str], line: &[u8]) -> Vec<u8> {
+    let connect = format!("127.0.0.1:{port}");
+    let mut args = vec!["s_client", "-quiet", "-no_ign_eof", "-connect", &connect];
+    args.extend(["-CAfile", path(&pki().ca)]);
+    args.extend(extra);
+    client("openssl", &args, line)
 }
 
 #[test]
@@ -353,8 +366,8 @@ fn echo_over_tls_with_a_given_certificate_answers_the_librarys_client_byte_for_b
         "{:?}",
         server.banner
     );
-    // The echo comes back while the client keeps its sending side open: a client that ends it
-    // ends the connection, and what it sent with its end is not echoed.
+    // The echo comes back piece by piece while the client sends; when it ends its side, the
+    // server ends its own and the client exits.
     let data = binary_data();
     let mut client = Interactive::start(&["connect", &server.addr(), "--ca", path(&pki().ca)]);
     for piece in data.chunks(64 * 1024) {
@@ -362,6 +375,207 @@ fn echo_over_tls_with_a_given_certificate_answers_the_librarys_client_byte_for_b
         assert!(client.receive(piece.len()) == piece, "the echo differs");
     }
     assert_eq!(client.close_and_wait().code, Some(code::OK));
+}
+
+/// `printf 'line\n' | ncat HOST PORT` and `socat - TCP:HOST:PORT` with `input` (each half-closes
+/// when its stdin ends, then reads until the server closes), or their TLS forms (`ncat --ssl`,
+/// `socat - OPENSSL:…,verify=0`) with `tls`: what each got back and how long it ran. socat is
+/// given 30 s (`-t`) instead of its 0.5 s to wait for the server's end after its own, so that it
+/// exits early only when the server closed.
+fn half_closing_clients(
+    port: u16,
+    tls: bool,
+    input: &[u8],
+) -> Vec<(&'static str, Vec<u8>, Duration)> {
+    let port = port.to_string();
+    let mut ncat = vec!["127.0.0.1", port.as_str()];
+    if tls {
+        ncat.insert(0, "--ssl");
+    }
+    let address = match tls {
+        false => format!("TCP:127.0.0.1:{port}"),
+        true => format!("OPENSSL:127.0.0.1:{port},verify=0"),
+    };
+    let socat = ["-t", "30", "-", address.as_str()];
+    [("ncat", ncat.as_slice()), ("socat", socat.as_slice())]
+        .into_iter()
+        .map(|(program, args)| {
+            let start = Instant::now();
+            let got = client(program, args, input);
+            (program, got, start.elapsed())
+        })
+        .collect()
+}
+
+/// Checks that each of [`half_closing_clients`] got `input` back and the server's end soon after.
+fn each_gets_its_echo_and_the_end(port: u16, tls: bool, input: &[u8], label: &str) {
+    for (program, got, took) in half_closing_clients(port, tls, input) {
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(input),
+            "{program} ({label})"
+        );
+        assert!(
+            took < Duration::from_secs(10),
+            "{program} ({label}) waited {took:?} for the server's end"
+        );
+    }
+}
+
+#[test]
+fn ncat_and_socat_that_half_close_at_the_end_of_their_stdin_get_their_echo() {
+    let server = serve(&["-k", "--echo", "-v"], 0);
+    each_gets_its_echo_and_the_end(server.port, false, b"line\n", "plain");
+    // Several chunks, the last of them sent with the end.
+    let long: Vec<u8> = (0..300_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    each_gets_its_echo_and_the_end(server.port, false, &long, "plain, 300 kB");
+    server.errors_with("closed by the client");
+
+    // One-shot: the first client's echo, then the server exits.
+    let mut once = serve(&["--echo"], 0);
+    let port = once.port.to_string();
+    assert_eq!(client("ncat", &["127.0.0.1", &port], b"once\n"), b"once\n");
+    assert_eq!(once.exit_code(), Some(code::OK));
+}
+
+#[test]
+fn ncat_ssl_and_socat_openssl_that_half_close_get_their_echo_on_each_backend() {
+    let (cert, key) = (path(&pki().server.cert), path(&pki().server.key));
+    for backend in tls_backends() {
+        let server = serve(
+            &[
+                "-k",
+                "--echo",
+                "--tls-cert",
+                cert,
+                "--tls-key",
+                key,
+                "--tls-backend",
+                backend,
+            ],
+            0,
+        );
+        each_gets_its_echo_and_the_end(server.port, true, b"over tls\n", backend);
+    }
+}
+
+#[test]
+fn a_client_that_never_reads_does_not_delay_the_echo_to_another() {
+    let server = serve(&["-k", "--echo", "--send-timeout", "30s"], 0);
+    // The first client sends until everything between it and the server is full: its echo
+    // waits on it, for up to 30 s.
+    let stuck = TcpStream::connect(server.addr()).unwrap();
+    stuck
+        .set_write_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let sent = Arc::new(AtomicUsize::new(0));
+    let writer = {
+        let (mut stuck, sent) = (stuck.try_clone().unwrap(), sent.clone());
+        thread::spawn(move || {
+            let piece = vec![b'x'; 64 * 1024];
+            while sent.load(Ordering::SeqCst) < 256 << 20 && stuck.write_all(&piece).is_ok() {
+                sent.fetch_add(piece.len(), Ordering::SeqCst);
+            }
+        })
+    };
+    let start = Instant::now();
+    let mut last = 0;
+    loop {
+        thread::sleep(Duration::from_millis(500));
+        let now = sent.load(Ordering::SeqCst);
+        if now == last && now > 1 << 20 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "sending never stalled"
+        );
+        last = now;
+    }
+    let mut second = TcpStream::connect(server.addr()).unwrap();
+    second
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let sent_at = Instant::now();
+    second.write_all(b"second\n").unwrap();
+    let mut echo = [0u8; 7];
+    second.read_exact(&mut echo).unwrap();
+    let took = sent_at.elapsed();
+    assert_eq!(&echo, b"second\n");
+    assert!(
+        took < Duration::from_secs(5),
+        "the echo took {took:?} while another client did not read ({} MiB sent)",
+        last >> 20
+    );
+    stuck.shutdown(Shutdown::Both).unwrap();
+    writer.join().unwrap();
+}
+
+#[test]
+fn a_client_that_half_closes_while_printing_is_closed_at_once_as_ncat_l_does() {
+    // One-shot: its bytes are printed and the server exits; the client gets nothing.
+    let mut once = serve_with(&[], 0, Stdio::piped());
+    let port = once.port.to_string();
+    let start = Instant::now();
+    assert_eq!(client("ncat", &["127.0.0.1", &port], b"hi\n"), b"");
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert_eq!(once.exit_code(), Some(code::OK));
+    assert_eq!(once.output(), b"hi\n");
+
+    // Keep-open: stdin goes on to the clients still sending, not to the one that ended.
+    let mut server = serve_with(&["-k"], 0, Stdio::piped());
+    let mut open = TcpStream::connect(server.addr()).unwrap();
+    open.write_all(b"open\n").unwrap();
+    assert_eq!(server.output_of_len(5), b"open\n");
+    let mut ended = TcpStream::connect(server.addr()).unwrap();
+    ended.write_all(b"ended\n").unwrap();
+    ended.shutdown(Shutdown::Write).unwrap();
+    assert!(closed_at_once(&mut ended));
+    assert_eq!(server.output_of_len(11), b"open\nended\n");
+    let mut stdin = server.stdin.take().unwrap();
+    stdin.write_all(b"to the open one\n").unwrap();
+    drop(stdin);
+    let mut got = Vec::new();
+    open.read_to_end(&mut got).unwrap();
+    assert_eq!(got, b"to the open one\n");
+}
+
+#[test]
+fn hex_lines_of_clients_sending_at_once_never_mix() {
+    let server = serve(&["-k", "--hex"], 0);
+    let senders: Vec<_> = [0xaa_u8, 0xbb]
+        .into_iter()
+        .map(|byte| {
+            let addr = server.addr();
+            thread::spawn(move || {
+                let mut stream = TcpStream::connect(addr).unwrap();
+                for _ in 0..64 {
+                    stream.write_all(&[byte; 16 * 1024]).unwrap();
+                }
+            })
+        })
+        .collect();
+    senders.into_iter().for_each(|s| s.join().unwrap());
+    // Two hex digits and a newline now and then for each of the 2 MiB sent.
+    let start = Instant::now();
+    let digits = |out: &[u8]| out.iter().filter(|b| **b != b'\n').count();
+    while digits(&server.output()) < 4 << 20 {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "not everything was printed"
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+    let out = String::from_utf8(server.output()).unwrap();
+    for line in out.lines() {
+        let first = &line[..2];
+        assert!(
+            line.as_bytes()
+                .chunks(2)
+                .all(|pair| pair == first.as_bytes()),
+            "a line mixes two clients' bytes"
+        );
+    }
 }
 
 /// The TLS backends compiled into the binary under test.

@@ -77,9 +77,14 @@ impl Registry {
         self.lock().conns.insert(conn.seq, conn);
     }
 
-    /// Removes the connection numbered `seq`; whether it was there.
+    /// Removes the connection numbered `seq`, from the queues too (so that it is dropped even
+    /// when nobody asks [`next_ready`](Registry::next_ready) or
+    /// [`next_arrived`](Registry::next_arrived)); whether it was there.
     pub fn remove(&self, seq: u64) -> bool {
-        self.lock().conns.remove(&seq).is_some()
+        let mut inner = self.lock();
+        inner.ready.retain(|conn| conn.seq != seq);
+        inner.arrived.retain(|conn| conn.seq != seq);
+        inner.conns.remove(&seq).is_some()
     }
 
     /// The oldest connection, if any.
@@ -99,9 +104,14 @@ impl Registry {
     }
 
     /// Queues `conn`, which has unread data, and wakes a waiting
-    /// [`next_ready`](Registry::next_ready).
+    /// [`next_ready`](Registry::next_ready); one removed already is not queued.
     pub fn queue(&self, conn: &Arc<Conn>) {
-        self.lock().ready.push_back(conn.clone());
+        let mut inner = self.lock();
+        if !inner.conns.contains_key(&conn.seq) {
+            return;
+        }
+        inner.ready.push_back(conn.clone());
+        drop(inner);
         self.changed.notify_all();
     }
 
@@ -124,17 +134,13 @@ impl Registry {
         })
     }
 
-    /// Records that `conn` is established, for [`next_arrived`](Registry::next_arrived). Those
-    /// closed before anyone asked are dropped here, so the record never holds more than the
-    /// open connections.
+    /// Records that `conn` is established, for [`next_arrived`](Registry::next_arrived); one
+    /// removed already (closed during its accept step) is not recorded. The record never holds
+    /// more than the open connections: [`remove`](Registry::remove) takes them out.
     pub fn arrive(&self, conn: &Arc<Conn>) {
         let mut inner = self.lock();
-        if inner.stopped {
+        if inner.stopped || !inner.conns.contains_key(&conn.seq) {
             return;
-        }
-        if inner.arrived.len() >= inner.conns.len() {
-            let Inner { conns, arrived, .. } = &mut *inner;
-            arrived.retain(|c| conns.contains_key(&c.seq));
         }
         inner.arrived.push_back(conn.clone());
         drop(inner);
@@ -222,4 +228,36 @@ pub(super) fn join_all(threads: Vec<JoinHandle<()>>) {
 /// The error of a call to a stopped server.
 pub(super) fn stopped() -> Error {
     Error::new(ErrorKind::Closed, "the server is stopped")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A registered connection from a test address.
+    fn registered(registry: &Registry) -> Arc<Conn> {
+        let conn = Arc::new(Conn::new(next_seq(), "127.0.0.1:9".parse().unwrap(), 1).unwrap());
+        registry.insert(conn.clone());
+        conn
+    }
+
+    #[test]
+    fn a_removed_connection_leaves_the_queues_nobody_asked() {
+        let registry = Registry::default();
+        let (left, stays) = (registered(&registry), registered(&registry));
+        for conn in [&left, &stays] {
+            registry.arrive(conn);
+            registry.queue(conn);
+        }
+        assert!(registry.remove(left.seq));
+        // Only this handle is left: the queues let go of it.
+        assert_eq!(Arc::strong_count(&left), 1);
+        assert_eq!(Arc::strong_count(&stays), 4);
+        // One removed before it arrives or has news is not recorded.
+        registry.arrive(&left);
+        registry.queue(&left);
+        assert_eq!(Arc::strong_count(&left), 1);
+        let inner = registry.lock();
+        assert_eq!((inner.ready.len(), inner.arrived.len()), (1, 1));
+    }
 }

@@ -279,11 +279,15 @@ impl<'a> Pump<'a> {
                 .and_then(|s| s.deadline.instant())
                 .map(|at| at.saturating_duration_since(std::time::Instant::now()));
             self.events.clear();
-            let waited = self
-                .conn
-                .waker
-                .modify(stream, interest)
-                .and_then(|()| self.conn.waker.wait(&mut self.events, timeout));
+            // With nothing to read or write, the socket is left unarmed (its one-shot
+            // registration fired or is spent on at most one more event): a socket that is done
+            // (reset, or both halves shut) reports a hang-up to every wait, which would turn
+            // this loop into a spin until the caller closes the connection.
+            let armed = match interest.readable || interest.writable {
+                true => self.conn.waker.modify(stream, interest),
+                false => Ok(()),
+            };
+            let waited = armed.and_then(|()| self.conn.waker.wait(&mut self.events, timeout));
             if let Err(e) = waited {
                 if e.kind() != io::ErrorKind::Interrupted {
                     self.fail(&e, "waiting for");

@@ -3,7 +3,7 @@
 //! same code as `tcplink request`.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tcplink::{
@@ -96,12 +96,16 @@ pub fn run() -> Result<()> {
 /// first compiled backend when `cert` is given.
 fn start(cert: Option<&SelfSigned>) -> Result<SocketAddr> {
     let mut options = ServerOptions::new(SocketAddr::from(([127, 0, 0, 1], 0)));
+    options.keep_open_after_client_end = true;
     if let Some(cert) = cert {
         options = options.with_tls(&cert.settings())?;
     }
     let server = Arc::new(Server::start(options)?);
     let addr = server.local_addr();
-    std::thread::spawn(move || relay(&server, Mode::Echo, false, &mut std::io::sink()));
+    std::thread::spawn(move || {
+        let nowhere: &Mutex<dyn std::io::Write + Send> = &Mutex::new(std::io::sink());
+        relay(&server, Mode::Echo, false, nowhere, None)
+    });
     Ok(addr)
 }
 

@@ -7,7 +7,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc, Mutex};
 
 use tcplink::{
     AllowedClients, Error, Event, EventSink, Result, Server, ServerOptions, ServerTlsSettings,
@@ -17,7 +17,7 @@ use crate::args::ServeArgs;
 use crate::output;
 use crate::password;
 use crate::server::cert::SelfSigned;
-use crate::server::{forward_stdin, relay, Arrivals, Mode, Reporting};
+use crate::server::{forward_stdin, relay, Mode, Reporting};
 
 /// Runs `tcplink serve` until the process is interrupted, or (without `--keep-open`) until the
 /// first client has left.
@@ -38,8 +38,7 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         }),
         None => given_tls(args)?,
     };
-    let arrivals = Arc::new(Arrivals::default());
-    let server = Server::start(options(args, tls.as_ref(), &arrivals)?)?;
+    let server = Server::start(options(args, tls.as_ref())?)?;
     banner(args, &server, tls.is_some(), generated.as_ref());
     let mode = match (args.echo, args.hex) {
         (true, _) => Mode::Echo,
@@ -47,30 +46,24 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         (false, false) => Mode::Raw,
     };
     let server = Arc::new(server);
-    if mode != Mode::Echo {
-        let (server, arrivals) = (server.clone(), arrivals.clone());
+    let first_client = (mode != Mode::Echo).then(|| {
+        let (tell, told) = mpsc::channel();
+        let server = server.clone();
         std::thread::spawn(move || {
-            if let Err(e) = forward_stdin(&server, &arrivals, std::io::stdin().lock()) {
+            if let Err(e) = forward_stdin(&server, told, std::io::stdin().lock()) {
                 output::note(&e.to_string());
             }
         });
-    }
-    let result = relay(
-        &server,
-        mode,
-        !args.keep_open,
-        &mut std::io::stdout().lock(),
-    );
+        tell
+    });
+    let stdout: &Mutex<dyn std::io::Write + Send> = &Mutex::new(std::io::stdout());
+    let result = relay(&server, mode, !args.keep_open, stdout, first_client);
     server.stop();
     result
 }
 
 /// The server's options from the command line, TLS `tls` included.
-fn options(
-    args: &ServeArgs,
-    tls: Option<&ServerTlsSettings>,
-    arrivals: &Arc<Arrivals>,
-) -> Result<ServerOptions> {
+fn options(args: &ServeArgs, tls: Option<&ServerTlsSettings>) -> Result<ServerOptions> {
     let listen = args
         .listen
         .iter()
@@ -93,12 +86,12 @@ fn options(
         )
     })?;
     options.send_timeout = Some(args.send_timeout);
-    options.accept = Arc::new(Reporting {
-        inner: options.accept,
-        arrivals: arrivals.clone(),
-        verbose: args.verbose,
-    });
+    // A client that half-closes is answered (its echo) before its connection is closed.
+    options.keep_open_after_client_end = true;
     if args.verbose {
+        options.accept = Arc::new(Reporting {
+            inner: options.accept,
+        });
         options.events = Some(Arc::new(report) as Arc<dyn EventSink>);
     }
     Ok(options)
