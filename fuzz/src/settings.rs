@@ -1,9 +1,14 @@
-//! The settings fuzz check: the parsers (pins and a server's TLS settings included) take any text without panicking, and
-//! what they accept serialises and parses back to the same settings.
+//! The settings fuzz check: the parsers (pins, a server's TLS settings and the add-in server's
+//! Настройки included) take any text without panicking, and what they accept serialises and
+//! parses back to the same settings.
 
 use tcplink::tls::Pins;
-use tcplink::{ErrorKind, HostPort, ProxySettings, Secret, ServerTlsSettings, TlsSettings};
+use tcplink::{
+    Deadline, ErrorKind, HostPort, ProxySettings, Secret, ServerOptions, ServerTlsSettings,
+    TlsSettings,
+};
 use tcplink_addin::encodings::TextEncoding;
+use tcplink_addin::server_settings::ServerSettings;
 
 /// Runs one fuzz case; panics when a parser panics or breaks a rule.
 pub fn check(data: &[u8]) {
@@ -30,6 +35,20 @@ pub fn check(data: &[u8]) {
         Err(e) => {
             assert_eq!(e.kind(), ErrorKind::Argument);
             assert!(e.message().starts_with("Tls: "), "{e}");
+        }
+    }
+    // The add-in server's Настройки: what is read makes valid options whose time limits make
+    // deadlines; what is refused is an argument error naming the parameter.
+    match ServerSettings::from_json(text, "Настройки (Settings)") {
+        Ok(settings) => {
+            let options = settings.apply(ServerOptions::new("127.0.0.1:0".parse().unwrap()));
+            assert!(options.validate().is_ok(), "{options:?}");
+            let _ = Deadline::after(options.send_timeout);
+            let _ = Deadline::after(options.handshake_timeout);
+        }
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::Argument);
+            assert!(e.message().starts_with("Настройки (Settings): "), "{e}");
         }
     }
     // Pins: read, or refused as an argument error that names the setting; a pin read is written
