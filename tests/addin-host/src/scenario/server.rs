@@ -553,13 +553,14 @@ fn a_short_handshake_timeout_closes_a_silent_tls_client(host: &Host) {
     let settings = r#"{"handshake_timeout": 500}"#;
     let port = start(&obj, 100, &with_settings(&tls.to_string(), settings));
     // A client that connects and says nothing is closed after the handshake timeout (the
-    // default would wait 10 s) and never listed.
+    // default would wait 10 s; the upper bound leaves room for valgrind, which runs this too)
+    // and never listed.
     let mut silent = client(port);
     let started = Instant::now();
     assert!(closed_by_server(&mut silent), "the silent client stayed");
     let took = started.elapsed();
     assert!(
-        took >= Duration::from_millis(400) && took < Duration::from_millis(2500),
+        took >= Duration::from_millis(400) && took < Duration::from_secs(5),
         "closed after {took:?}"
     );
     assert!(listed(&obj).is_empty());
